@@ -1,0 +1,68 @@
+"""One interface for every MILP engine: arrays in, a `Result` with one `Status` out."""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import os
+import sys
+from dataclasses import dataclass
+from typing import Iterator, Protocol
+
+import numpy as np
+
+from ..model.linear import Compiled
+
+
+class Status(str, enum.Enum):
+    """How a solve ended, the same words for every engine (contract: kpis.status)."""
+
+    OPTIMAL = "optimal"        # proven within the relative gap asked for
+    FEASIBLE = "feasible"      # a plan, stopped by the time limit before the gap closed
+    INFEASIBLE = "infeasible"  # no plan meets the hard limits
+    ERROR = "error"            # the engine failed, or found no plan in time
+
+
+@dataclass(frozen=True)
+class Result:
+    """What an engine returns: status, the solution (when there is one), objective and bound."""
+
+    status: Status
+    x: np.ndarray | None = None
+    objective: float | None = None
+    bound: float | None = None
+    seconds: float = 0.0
+    message: str = ""
+
+    @property
+    def gap(self) -> float | None:
+        """Relative gap |objective − bound| / max(|objective|, 1e-9); 0 when both are 0."""
+        if self.objective is None or self.bound is None:
+            return None
+        return abs(self.objective - self.bound) / max(abs(self.objective), 1e-9) \
+            if abs(self.objective - self.bound) > 1e-9 else 0.0
+
+
+class Engine(Protocol):
+    """A solver adapter. `solve` must honour `time_limit` (seconds) and `mip_gap`."""
+
+    name: str
+
+    def available(self) -> bool: ...
+
+    def solve(self, model: Compiled, time_limit: float | None, mip_gap: float,
+              start: np.ndarray | None = None) -> Result: ...
+
+
+@contextlib.contextmanager
+def quiet_stdout() -> Iterator[None]:
+    """Silence a C library that prints to the process's stdout (HiGHS's banner)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)

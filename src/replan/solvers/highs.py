@@ -1,0 +1,74 @@
+"""HiGHS through highspy, in process: the default engine."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..model.linear import Compiled
+from .base import Result, Status, quiet_stdout
+
+
+class HighsEngine:
+    name = "highs"
+
+    def available(self) -> bool:
+        try:
+            import highspy  # noqa: F401
+        except ImportError:
+            return False
+        return True
+
+    def solve(self, model: Compiled, time_limit: float | None, mip_gap: float,
+              start: np.ndarray | None = None) -> Result:
+        import highspy
+
+        began = time.perf_counter()
+        with quiet_stdout():
+            h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("mip_rel_gap", float(mip_gap))
+        if time_limit is not None:
+            h.setOptionValue("time_limit", float(time_limit))
+        h.passModel(_lp(model, highspy))
+        if start is not None:
+            solution = highspy.HighsSolution()
+            solution.col_value = list(start)
+            solution.value_valid = True
+            h.setSolution(solution)
+        h.run()
+        status = h.getModelStatus()
+        info = h.getInfo()
+        seconds = time.perf_counter() - began
+        S = highspy.HighsModelStatus
+        has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+        if status in (S.kInfeasible, S.kUnboundedOrInfeasible):
+            return Result(Status.INFEASIBLE, seconds=seconds, message=h.modelStatusToString(status))
+        if not has_solution:
+            return Result(Status.ERROR, seconds=seconds,
+                          message=f"HiGHS found no plan ({h.modelStatusToString(status)})")
+        x = np.asarray(h.getSolution().col_value)
+        objective = float(info.objective_function_value)
+        integer = bool(model.integer.any())
+        bound = float(info.mip_dual_bound) if integer else objective
+        optimal = status == S.kOptimal
+        return Result(Status.OPTIMAL if optimal else Status.FEASIBLE, x, objective, bound, seconds,
+                      h.modelStatusToString(status))
+
+
+def _lp(model: Compiled, highspy):
+    csc = model.A.tocsc()
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = model.A.shape[1], model.A.shape[0]
+    lp.col_cost_ = model.c
+    lp.col_lower_, lp.col_upper_ = model.lb, model.ub
+    lp.row_lower_, lp.row_upper_ = model.row_lo, model.row_hi
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = csc.indptr
+    lp.a_matrix_.index_ = csc.indices
+    lp.a_matrix_.value_ = csc.data
+    if model.integer.any():
+        lp.integrality_ = np.where(model.integer, highspy.HighsVarType.kInteger,
+                                   highspy.HighsVarType.kContinuous).tolist()
+    return lp
