@@ -4,7 +4,7 @@ Load the contract's tables, solve one mixed-integer model for supplier mix,
 lot sizes and backorder allocation, and get the plan back as tables.
 
 >>> import replan
->>> instance = replan.load(replan.sample_path("demo"))
+>>> instance = replan.load(replan.sample_path("peak-season"))
 >>> plan = replan.solve(instance)
 >>> plan.status
 'optimal'

@@ -50,7 +50,7 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
     Examples
     --------
     >>> import replan
-    >>> plan = replan.solve(replan.load(replan.sample_path("demo")))
+    >>> plan = replan.solve(replan.load(replan.sample_path("peak-season")))
     >>> plan.status, round(plan.objective) == round(sum(plan.kpis["costs"].values()))
     ('optimal', True)
     """

@@ -1,0 +1,35 @@
+"""Shared helpers: tiny instances from dicts of columns, and every installed engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+import replan
+from audit import audit
+
+ENGINES = replan.available_solvers()
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request) -> str:
+    """Each test that takes `engine` runs once per installed solver."""
+    return request.param
+
+
+def instance(settings: dict | None = None, **tables: dict | list) -> replan.Instance:
+    """An instance from columns given as dicts (or row lists); start date fixed for dates."""
+    frames = {name: pd.DataFrame(value) for name, value in tables.items()}
+    return replan.from_tables(frames, {"start_date": "2026-01-05", **(settings or {})},
+                              today=dt.date(2026, 1, 1))
+
+
+def solved(inst: replan.Instance, engine: str = "highs", **options) -> replan.Plan:
+    """Solve to proven optimality and audit the plan independently."""
+    plan = replan.solve(inst, solver=engine, mip_gap=1e-6, **options)
+    assert plan.status == "optimal", plan.kpis
+    problems = audit(inst, plan)
+    assert not problems, problems
+    return plan

@@ -1,0 +1,87 @@
+"""The public surface, the plan's files and workbook, and the bundled sample data."""
+
+from __future__ import annotations
+
+import doctest
+import filecmp
+import json
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+import replan
+from audit import audit
+from conftest import instance
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_public_api_is_pinned():
+    assert sorted(replan.__all__) == sorted([
+        "InputError", "Instance", "Plan", "Problem", "SAMPLES", "Settings", "Status",
+        "available_solvers", "from_tables", "load", "sample_path", "solve", "write_sample"])
+
+
+def test_docstring_examples_run():
+    for module in (replan, replan.planner):
+        failed, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert failed == 0
+
+
+def tiny() -> replan.Instance:
+    return instance(items={"item": ["=CMD|calc", "B"], "holding_cost": [1, 1], "backorder_cost": [10, 10]},
+                    suppliers={"supplier": ["@Acme"]},
+                    offers={"supplier": ["@Acme"] * 2, "item": ["=CMD|calc", "B"], "unit_price": [2, 3],
+                            "lead_time": [1, 0]},
+                    demand={"item": ["=CMD|calc", "B"], "period": [1, 2], "quantity": [4, 6]})
+
+
+def test_plan_folder_and_workbook(tmp_path):
+    plan = replan.solve(tiny())
+    assert plan.status == "optimal" and audit(tiny(), plan) == []
+    folder = plan.write(tmp_path / "plan")
+    assert json.loads((folder / "kpis.json").read_text())["status"] == "optimal"
+    book = openpyxl.load_workbook(plan.to_excel(tmp_path / "plan.xlsx"))
+    assert set(book.sheetnames) == {"kpis", "orders", "inventory", "fulfillment", "transfers", "exceptions"}
+    orders = book["orders"]
+    header = [c.value for c in orders[1]]
+    row = {h: c for h, c in zip(header, orders[2])}
+    assert row["supplier"].value == "'@Acme" and row["supplier"].data_type == "s"
+    assert row["order_date"].is_date
+    assert orders["A1"].font.bold
+
+
+def test_promises_list_the_late_lines():
+    plan = replan.solve(tiny())
+    late = plan.promises()
+    assert late.item.tolist() == ["=CMD|calc"]     # due in period 1, lead time 1: one period late
+    assert late.fulfilled_period.tolist() == [2]
+
+
+def test_rewriting_a_plan_replaces_it_whole(tmp_path):
+    plan = replan.solve(tiny())
+    folder = tmp_path / "plan"
+    (folder).mkdir()
+    (folder / "stale.csv").write_text("old")
+    plan.write(folder)
+    assert not (folder / "stale.csv").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["plan"]
+
+
+def test_bundled_data_is_what_the_generator_writes(tmp_path):
+    for name in replan.SAMPLES:
+        fresh = replan.write_sample(name, tmp_path / name)
+        shipped = ROOT / "data" / name
+        same = filecmp.dircmp(fresh, shipped)
+        assert not (same.left_only or same.right_only or same.diff_files), name
+
+
+@pytest.mark.parametrize("name", replan.SAMPLES)
+def test_samples_plan_and_pass_the_audit(name):
+    inst = replan.load(ROOT / "data" / name)
+    plan = replan.solve(inst, time_limit=20, mip_gap=0.05)
+    assert plan.status in ("optimal", "feasible")
+    assert plan.kpis["mip_gap"] is not None
+    assert audit(inst, plan) == []

@@ -1,0 +1,169 @@
+"""Bad input: every problem reported at once, with table, row, column, value and what was expected."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import replan
+from replan import InputError
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(replan.sample_path("demo"), tmp_path / "demo"))
+
+
+def problems(path) -> list[replan.Problem]:
+    with pytest.raises(InputError) as caught:
+        replan.load(path)
+    return caught.value.problems
+
+
+def edit(folder: Path, table: str, change) -> None:
+    frame = pd.read_csv(folder / f"{table}.csv", dtype=str, keep_default_na=False)
+    changed = change(frame)
+    frame = frame if changed is None else changed
+    frame.to_csv(folder / f"{table}.csv", index=False)
+
+
+def one(found: list[replan.Problem], **where) -> replan.Problem:
+    hits = [p for p in found if all(getattr(p, k) == v for k, v in where.items())]
+    assert len(hits) == 1, (where, [str(p) for p in found])
+    return hits[0]
+
+
+def test_missing_required_column(demo):
+    edit(demo, "offers", lambda f: f.drop(columns="lead_time"))
+    p = one(problems(demo), table="offers", column="lead_time")
+    assert p.row == 1 and "column named 'lead_time'" in p.expected
+
+
+def test_negative_cost_and_quantity(demo):
+    edit(demo, "items", lambda f: f.loc.__setitem__((0, "holding_cost"), "-1"))
+    edit(demo, "demand", lambda f: f.loc.__setitem__((4, "quantity"), "-3"))
+    found = problems(demo)
+    assert one(found, table="items", column="holding_cost").row == 2
+    p = one(found, table="demand", column="quantity")
+    assert (p.row, p.value, p.expected) == (6, "-3", "a number ≥ 0")
+
+
+def test_lead_time_that_is_not_whole(demo):
+    edit(demo, "offers", lambda f: f.loc.__setitem__((2, "lead_time"), "2.5"))
+    p = one(problems(demo), table="offers", column="lead_time")
+    assert (p.row, p.value, p.expected) == (4, "2.5", "a whole number ≥ 0")
+
+
+def test_text_where_a_number_belongs(demo):
+    edit(demo, "offers", lambda f: f.loc.__setitem__((0, "unit_price"), "twelve"))
+    assert one(problems(demo), table="offers", column="unit_price").value == "twelve"
+
+
+def test_offer_for_unknown_item_and_supplier(demo):
+    def change(f):
+        f.loc[0, "item"] = "NO-SUCH-ITEM"
+        f.loc[1, "supplier"] = "Nobody Ltd"
+    edit(demo, "offers", change)
+    found = problems(demo)
+    assert one(found, table="offers", column="item, location").row == 2
+    assert one(found, table="offers", column="supplier").value == "Nobody Ltd"
+
+
+def test_duplicate_key_names_the_first_row(demo):
+    edit(demo, "suppliers", lambda f: f.loc.__setitem__((1, "supplier"), f.loc[0, "supplier"]))
+    p = one(problems(demo), table="suppliers")
+    assert p.row == 3 and "row 2 has the same" in p.expected
+
+
+def test_period_outside_the_horizon(demo):
+    edit(demo, "demand", lambda f: f.loc.__setitem__((0, "period"), "40"))
+    p = one(problems(demo), table="demand", column="period")
+    assert "horizon 26" in p.expected and p.value == "40"
+
+
+def test_date_that_does_not_parse(demo):
+    (demo / "settings.toml").write_text('start_date = "next monday"\n')
+    p = one(problems(demo), table="settings", column="start_date")
+    assert p.value == "next monday"
+
+
+def test_empty_table(demo):
+    (demo / "suppliers.csv").write_text("supplier,capacity\n")
+    assert one(problems(demo), table="suppliers", row=None).expected == "at least one row"
+
+
+def test_file_that_is_neither_csv_nor_xlsx(tmp_path):
+    path = tmp_path / "plan.pdf"
+    path.write_bytes(b"%PDF-1.4")
+    assert "CSV files or an .xlsx workbook" in problems(path)[0].expected
+
+
+def test_damaged_workbook(tmp_path):
+    path = tmp_path / "input.xlsx"
+    path.write_bytes(b"this is not a zip archive")
+    assert "workbook that opens" in problems(path)[0].expected
+
+
+def test_item_without_any_source_of_stock(demo):
+    edit(demo, "offers", lambda f: f.drop(f.index[f["item"] == "ANCH-M10"]))
+    edit(demo, "items", lambda f: f.loc.__setitem__((f["item"] == "ANCH-M10", "initial_inventory"), "0"))
+    p = one(problems(demo), table="items", column="item")
+    assert "ANCH-M10" in p.value
+
+
+def test_transfer_lane_between_unknown_locations(demo):
+    edit(demo, "transfers", lambda f: f.loc.__setitem__((0, "to_location"), "Mars"))
+    assert one(problems(demo), table="transfers", column="to_location").value == "Mars"
+
+
+def test_all_problems_at_once_and_none_repeated(demo):
+    edit(demo, "offers", lambda f: f.loc.__setitem__((2, "lead_time"), "x"))
+    edit(demo, "items", lambda f: f.loc.__setitem__((0, "backorder_cost"), ""))
+    edit(demo, "demand", lambda f: f.loc.__setitem__((9, "priority"), "0"))
+    found = problems(demo)
+    assert {(p.table, p.column) for p in found} == {("offers", "lead_time"), ("items", "backorder_cost"),
+                                                    ("demand", "priority")}
+
+
+def test_unknown_columns_are_kept_with_a_warning(demo):
+    edit(demo, "items", lambda f: f.insert(2, "colour", "red"))
+    inst = replan.load(demo)
+    assert any(w.column == "colour" for w in inst.warnings)
+
+
+def test_column_names_ignore_case_and_spaces(demo):
+    edit(demo, "items", lambda f: f.rename(columns={"holding_cost": " Holding_Cost "}))
+    assert len(replan.load(demo)["items"]) == 38
+
+
+def test_workbook_reports_sheet_rows(tmp_path, demo):
+    path = tmp_path / "input.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        for csv in demo.glob("*.csv"):
+            frame = pd.read_csv(csv)
+            if csv.stem == "offers":
+                frame.loc[3, "unit_price"] = -2
+            frame.to_excel(writer, sheet_name=csv.stem, index=False)
+        pd.DataFrame({"key": ["horizon"], "value": [26]}).to_excel(writer, sheet_name="settings", index=False)
+    p = one(problems(path), table="offers", column="unit_price")
+    assert p.row == 5 and p.value == "-2"
+
+
+def test_workbook_round_trip_plans_like_the_folder(tmp_path, demo):
+    path = tmp_path / "input.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        for csv in demo.glob("*.csv"):
+            pd.read_csv(csv, dtype=str, keep_default_na=False).to_excel(writer, sheet_name=csv.stem, index=False)
+        pd.DataFrame({"key": ["horizon", "start_date"], "value": ["26", "2026-01-05"]}).to_excel(
+            writer, sheet_name="settings", index=False)
+    a, b = replan.load(path), replan.load(demo)
+    for name in ("items", "offers", "demand", "backlog"):
+        pd.testing.assert_frame_equal(a[name], b[name])
+
+
+def test_problem_reads_as_a_sentence():
+    p = replan.Problem("offers", 4, "lead_time", "2.5", "a whole number ≥ 0")
+    assert str(p) == "offers, row 4, column lead_time: expected a whole number ≥ 0 (got '2.5')"

@@ -1,0 +1,162 @@
+"""Laws that hold for all inputs: checked on generated instances."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import replan
+from audit import audit
+from conftest import ENGINES, instance
+
+
+def wagner_whitin(demand: list[int], setup: float, holding: float) -> float:
+    """The uncapacitated single-item lot-sizing optimum by the Wagner–Whitin recursion.
+
+    f(j) = min over i ≤ j of f(i-1) + setup + holding · Σ_{τ=i..j} (τ-i)·d_τ,
+    where an order in period i covers periods i..j (zero-demand periods need no order).
+    """
+    T = len(demand)
+    best = [0.0] + [np.inf] * T
+    for j in range(1, T + 1):
+        if demand[j - 1] == 0:
+            best[j] = best[j - 1]
+            continue
+        for i in range(1, j + 1):
+            carry = sum((tau - i) * demand[tau - 1] for tau in range(i, j + 1))
+            best[j] = min(best[j], best[i - 1] + setup + holding * carry)
+    return best[T]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(demand=st.lists(st.integers(0, 40), min_size=1, max_size=10).filter(any),
+       setup=st.integers(1, 200), holding=st.integers(1, 5))
+def test_single_item_reaches_the_wagner_whitin_optimum(demand, setup, holding):
+    T = max(i + 1 for i, d in enumerate(demand) if d > 0)
+    inst = instance(items={"item": ["A"], "holding_cost": [holding], "backorder_cost": [10_000]},
+                    suppliers={"supplier": ["S"]},
+                    offers={"supplier": ["S"], "item": ["A"], "unit_price": [0], "lead_time": [0],
+                            "order_cost": [setup]},
+                    demand={"item": ["A"] * T, "period": list(range(1, T + 1)), "quantity": demand[:T]})
+    plan = replan.solve(inst, mip_gap=1e-9)
+    assert plan.objective == pytest.approx(wagner_whitin(demand[:T], setup, holding))
+
+
+@st.composite
+def instances(draw):
+    """Small valid instances that switch every feature of the contract on or off."""
+    T = draw(st.integers(2, 5))
+    n_items = draw(st.integers(1, 3))
+    two_locations = draw(st.booleans())
+    locations = ["main", "branch"] if two_locations else ["main"]
+    items = {"item": [], "location": [], "holding_cost": [], "backorder_cost": [], "initial_inventory": [],
+             "safety_stock": [], "lost_sales": [], "max_backorder_periods": []}
+    for i in range(n_items):
+        for loc in locations:
+            items["item"].append(f"I{i}")
+            items["location"].append(loc)
+            items["holding_cost"].append(draw(st.sampled_from([0.0, 0.5, 1.0, 2.0])))
+            items["backorder_cost"].append(draw(st.sampled_from([1.0, 5.0, 20.0])))
+            items["initial_inventory"].append(draw(st.integers(0, 20)))
+            items["safety_stock"].append(draw(st.sampled_from([0, 0, 5])))
+            items["lost_sales"].append(draw(st.booleans()))
+            items["max_backorder_periods"].append(None)
+    suppliers = {"supplier": ["S1", "S2"], "capacity": [draw(st.sampled_from([None, 15, 40])), None],
+                 "order_cost": [draw(st.sampled_from([0, 10])), 0],
+                 "max_share": [1.0, draw(st.sampled_from([1.0, 0.7]))]}
+    offers = {k: [] for k in ("supplier", "item", "location", "mode", "unit_price", "lead_time", "moq",
+                              "order_multiple", "order_cost")}
+    for i in range(n_items):
+        for s, mode in [("S1", "standard"), ("S2", "standard"), ("S2", "express")]:
+            if s != "S1" and not draw(st.booleans()):
+                continue
+            offers["supplier"].append(s)
+            offers["item"].append(f"I{i}")
+            offers["location"].append("main")
+            offers["mode"].append(mode)
+            offers["unit_price"].append(draw(st.sampled_from([1.0, 2.0, 3.0])) + (1 if mode == "express" else 0))
+            offers["lead_time"].append(0 if mode == "express" else draw(st.integers(0, 2)))
+            offers["moq"].append(draw(st.sampled_from([0, 0, 10])))
+            offers["order_multiple"].append(draw(st.sampled_from([1, 1, 4])))
+            offers["order_cost"].append(draw(st.sampled_from([0, 0, 5])))
+    breaks = {"supplier": [], "item": [], "min_quantity": [], "unit_price": [], "mode": []}
+    for s, item, mode, price in zip(offers["supplier"], offers["item"], offers["mode"], offers["unit_price"]):
+        if mode == "standard" and draw(st.booleans()):
+            breaks["supplier"].append(s)
+            breaks["item"].append(item)
+            breaks["mode"].append(mode)
+            breaks["min_quantity"].append(draw(st.sampled_from([12, 30])))
+            breaks["unit_price"].append(price * 0.8)
+    demand = {"item": [], "location": [], "period": [], "quantity": [], "customer": [], "priority": []}
+    for i in range(n_items):
+        for loc in locations:
+            for t in range(1, T + 1):
+                for customer, priority in [("C1", 1), ("C2", 2)]:
+                    qty = draw(st.sampled_from([0, 0, 3, 8, 15]))
+                    if qty:
+                        for k, v in zip(demand, (f"I{i}", loc, t, qty, customer, priority)):
+                            demand[k].append(v)
+    if not demand["item"]:
+        for k, v in zip(demand, ("I0", "main", 1, 5, "C1", 1)):
+            demand[k].append(v)
+    tables = dict(items=items, suppliers=suppliers, offers=offers, demand=demand)
+    if breaks["item"]:
+        tables["price_breaks"] = breaks
+    if two_locations:
+        tables["transfers"] = {"from_location": ["main"], "to_location": ["branch"], "lead_time": [1],
+                               "unit_cost": [0.5], "capacity": [draw(st.sampled_from([None, 10]))]}
+    if draw(st.booleans()):
+        tables["backlog"] = {"item": ["I0"], "quantity": [6], "customer": ["C1"], "since_period": [-1]}
+    if draw(st.booleans()):
+        tables["open_orders"] = {"supplier": ["S1"], "item": ["I0"], "quantity": [7], "arrival_period": [2]}
+    if draw(st.booleans()):
+        tables["supplier_capacity"] = {"supplier": ["S1"], "period": [1], "capacity": [0]}
+    if draw(st.booleans()):
+        tables["locations"] = {"location": ["main"], "capacity": [200]}
+    settings = {"horizon": T}
+    if draw(st.booleans()):
+        settings["budget"] = 150
+    return instance(settings, **tables)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(inst=instances())
+def test_every_plan_passes_the_independent_audit(inst):
+    plan = replan.solve(inst, mip_gap=1e-6)
+    assert plan.status in ("optimal", "infeasible"), plan.kpis
+    if plan.status == "optimal":
+        assert audit(inst, plan) == []
+
+
+@pytest.mark.skipif(len(ENGINES) < 2, reason="needs two engines")
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(inst=instances())
+def test_every_engine_finds_the_same_optimum(inst):
+    plans = {name: replan.solve(inst, solver=name, mip_gap=1e-7) for name in ENGINES}
+    statuses = {p.status for p in plans.values()}
+    assert len(statuses) == 1, {n: p.kpis for n, p in plans.items()}
+    if statuses == {"optimal"}:
+        objectives = [p.objective for p in plans.values()]
+        assert max(objectives) - min(objectives) <= 1e-5 * max(1, abs(objectives[0]))
+        for plan in plans.values():
+            assert audit(inst, plan) == []
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(inst=instances(), scale=st.sampled_from([2.0, 10.0]))
+def test_order_bounds_cut_off_no_optimum(inst, scale):
+    """The data-derived bound on every order line must not change the optimum."""
+    from replan.model.build import build_model
+    from replan.solvers import engine as get_engine
+    built = build_model(inst)
+    model = built.model
+    loose = model.ub.copy()
+    order = model.var_blocks["order"]
+    loose[order] = np.where(np.isfinite(loose[order]), np.ceil(loose[order] * scale) + 5, loose[order])
+    import dataclasses
+    tight = get_engine("highs").solve(model, None, 1e-9)
+    wide = get_engine("highs").solve(dataclasses.replace(model, ub=loose), None, 1e-9)
+    assert tight.status.value == wide.status.value
+    if tight.objective is not None:
+        assert tight.objective == pytest.approx(wide.objective, rel=1e-6, abs=1e-6)
