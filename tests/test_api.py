@@ -85,3 +85,14 @@ def test_samples_plan_and_pass_the_audit(name):
     assert plan.status in ("optimal", "feasible")
     assert plan.kpis["mip_gap"] is not None
     assert audit(inst, plan) == []
+
+
+def test_data_format_documents_every_column():
+    from replan.tables import SETTINGS, TABLES
+    text = (ROOT / "docs" / "data-format.md").read_text()
+    for table in TABLES.values():
+        section = text.split(f"## `{table.name}`")[1].split("\n## ")[0]
+        for column in table.names:
+            assert f"| `{column}`" in section, (table.name, column)
+    for key in SETTINGS:
+        assert f"| `{key}`" in text

@@ -30,7 +30,8 @@ def warm_start(built: Built, engine: Engine, time_limit: float | None) -> np.nda
         fixed = fix_orders(built, rounding(packs - 1e-6 * np.sign(packs)))
         result = engine.solve(fixed, time_limit, 0.01)
         if result.x is not None:
-            return result.x
+            x = np.clip(result.x, model.lb, model.ub)
+            return np.where(model.integer, np.round(x), x)
     return None
 
 
