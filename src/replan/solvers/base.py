@@ -34,14 +34,6 @@ class Result:
     seconds: float = 0.0
     message: str = ""
 
-    @property
-    def gap(self) -> float | None:
-        """Relative gap |objective − bound| / max(|objective|, 1e-9); 0 when both are 0."""
-        if self.objective is None or self.bound is None:
-            return None
-        return abs(self.objective - self.bound) / max(abs(self.objective), 1e-9) \
-            if abs(self.objective - self.bound) > 1e-9 else 0.0
-
 
 class Engine(Protocol):
     """A solver adapter. `solve` must honour `time_limit` (seconds) and `mip_gap`."""
