@@ -82,12 +82,19 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
 
 
 def _run(built: Built, name: str, limit: float | None, gap: float) -> Result:
-    """Solve; make served quantities whole if need be; never come back empty-handed in time."""
+    """Solve; make served quantities whole if need be; never come back empty-handed in time.
+
+    Every solve of the run (warm start, MIP, whole-units re-solve) draws on one
+    time budget, so the run as a whole keeps to `limit`.
+    """
     solver = engine(name)
     began = time.perf_counter()
-    start = warm_start(built, solver, limit)
-    left = None if limit is None else max(limit - (time.perf_counter() - began), 1.0)
-    result = solver.solve(built.model, left, gap, start=start)
+
+    def remaining() -> float | None:
+        return None if limit is None else max(limit - (time.perf_counter() - began), 1.0)
+
+    start = warm_start(built, solver, remaining)
+    result = solver.solve(built.model, remaining(), gap, start=start)
     result = dataclasses.replace(result, seconds=time.perf_counter() - began)
     if result.x is None and result.status == Status.ERROR:
         fallback = solver.solve(_order_nothing(built.model), None, gap)
@@ -102,10 +109,10 @@ def _run(built: Built, name: str, limit: float | None, gap: float) -> Result:
         serve = built.model.var_blocks["serve"]
         integer = built.model.integer.copy()
         integer[serve] = True
-        again = solver.solve(dataclasses.replace(built.model, integer=integer), limit, gap,
-                             start=np.round(result.x))
+        again = solver.solve(dataclasses.replace(built.model, integer=integer), remaining(), gap,
+                             start=built.model.clean(result.x))
         if again.x is not None:
-            return dataclasses.replace(again, seconds=result.seconds + again.seconds)
+            return dataclasses.replace(again, seconds=time.perf_counter() - began)
     return result
 
 
@@ -123,17 +130,14 @@ def _order_nothing(model: Compiled) -> Compiled:
 
 
 def _plan(built: Built, result: Result, kpis: dict) -> Plan:
-    x = result.x
-    x = np.where(built.model.integer, np.round(x), x)
+    x = built.model.clean(result.x)
     orders = extract.orders(built, x)
     inventory = extract.inventory(built, x)
     fulfillment = extract.fulfillment(built, x)
     costs = {name: float(np.round(value, 6)) for name, value in built.model.bucket_values(x).items()
              if name in BUCKETS}
     objective = float(sum(costs.values()))
-    bound = result.bound if result.bound is not None else None
-    if bound is not None:
-        bound = float(min(bound, objective))
+    bound = None if result.bound is None else float(min(result.bound, objective))
     gap = None if bound is None else (0.0 if abs(objective - bound) <= 1e-9
                                       else abs(objective - bound) / max(abs(objective), 1e-9))
     kpis.update(objective=objective, bound=bound, mip_gap=gap, costs=costs,
@@ -150,13 +154,13 @@ def _infeasible(instance: Instance, name: str, limit: float | None, gap: float, 
     say("no plan meets every hard limit; finding the limits that must give")
     elastic = build_model(instance, elastic=True)
     result = engine(name).solve(elastic.model, limit, gap)
-    rows = report.input_warnings(instance.warnings)
+    rows = []
     if result.x is not None:
-        rows += report.violations(elastic, np.where(elastic.model.integer, np.round(result.x),
-                                                    result.x))
-        rows += report.binding_suppliers(elastic, result.x) + report.binding_budget(elastic, result.x)
-    if len(rows) == len(report.input_warnings(instance.warnings)):
+        x = elastic.model.clean(result.x)
+        rows = (report.violations(elastic, x) + report.binding_suppliers(elastic, x)
+                + report.binding_budget(elastic, x))
+    if not rows:
         rows.append(report.exception_row("critical", "infeasible",
-                                message="No plan meets every hard limit (capacities, budget, "
-                                        "max_share, max_backorder_periods, storage)."))
-    return Plan(kpis, report.exceptions(rows, elastic))
+                                         message="No plan meets every hard limit (capacities, budget, "
+                                                 "max_share, max_backorder_periods, storage)."))
+    return Plan(kpis, report.exceptions(rows + report.input_warnings(instance.warnings), elastic))

@@ -11,27 +11,32 @@ it seeds the MIP, which can only improve on it.
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable
 
 import numpy as np
 
 from .model.build import Built
 from .solvers import Engine
 
+ROUNDINGS = (lambda p: np.ceil(p - 1e-6), lambda p: np.floor(p + 1e-6))
+"""Up first (covers the LP's need), then down (keeps within capacities and budget)."""
 
-def warm_start(built: Built, engine: Engine, time_limit: float | None) -> np.ndarray | None:
-    """A feasible solution of `built`, or None if rounding finds none."""
+
+def warm_start(built: Built, engine: Engine, remaining: Callable[[], float | None]) -> np.ndarray | None:
+    """A feasible solution of `built`, or None if rounding finds none.
+
+    `remaining()` gives the seconds left of the whole solve's time limit (None: no limit).
+    """
     model = built.model
     relaxed = engine.solve(dataclasses.replace(model, integer=np.zeros_like(model.integer)),
-                           time_limit, 0.0)
+                           remaining(), 0.0)
     if relaxed.x is None:
         return None
     packs = relaxed.x[built.vars.order]
-    for rounding in (np.ceil, np.floor):
-        fixed = fix_orders(built, rounding(packs - 1e-6 * np.sign(packs)))
-        result = engine.solve(fixed, time_limit, 0.01)
+    for rounding in ROUNDINGS:
+        result = engine.solve(fix_orders(built, rounding(packs)), remaining(), 0.01)
         if result.x is not None:
-            x = np.clip(result.x, model.lb, model.ub)
-            return np.where(model.integer, np.round(x), x)
+            return model.clean(result.x)
     return None
 
 

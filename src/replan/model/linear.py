@@ -62,6 +62,11 @@ class Compiled:
     def shape(self) -> tuple[int, int]:
         return self.A.shape
 
+    def clean(self, x: np.ndarray) -> np.ndarray:
+        """A solver's vector made exact: clipped to the bounds, integer columns rounded."""
+        x = np.clip(x, self.lb, self.ub)
+        return np.where(self.integer, np.round(x), x)
+
     def bucket_values(self, x: np.ndarray) -> dict[str, float]:
         """Each cost bucket evaluated at solution `x`."""
         return {name: float((vector @ x)[0]) for name, vector in self.buckets.items()}
