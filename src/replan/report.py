@@ -9,6 +9,7 @@ from .errors import Problem
 from .extract import snap, values
 from .model.build import Built
 from .model.orders import purchase_terms
+from .model.stock import service_cells
 
 SEVERITY = ["critical", "action", "warning", "info"]
 COLUMNS = ["severity", "kind", "item", "location", "supplier", "period", "date", "message"]
@@ -111,8 +112,7 @@ def binding_budget(built: Built, x: np.ndarray) -> list[dict]:
 
 
 def _binding_storage(built: Built, inventory: pd.DataFrame) -> list[dict]:
-    locations = built.instance["locations"]
-    limited = locations[np.isfinite(locations["capacity"].to_numpy(float))]
+    limited = built.index.storage
     if limited.empty:
         return []
     volume = built.index.skus.set_index(["item", "location"])["volume"]
@@ -138,7 +138,7 @@ def violations(built: Built, x: np.ndarray) -> list[dict]:
     index = built.index
     if "service_slack" in blocks:
         slack = snap(x[blocks["service_slack"]])
-        cells = np.argwhere((built.vars.owed >= 0) & np.isfinite(index.window))
+        cells = service_cells(index, built.vars)
         for (c, t), amount in zip(cells, slack):
             if amount > 0:
                 cls = index.classes.iloc[c]
@@ -150,8 +150,7 @@ def violations(built: Built, x: np.ndarray) -> list[dict]:
                                          f"period {t + 1}: raise the limit, or add supply or capacity."))
     if "storage_slack" in blocks:
         slack = snap(x[blocks["storage_slack"]])
-        locations = built.instance["locations"]
-        limited = locations[np.isfinite(locations["capacity"].to_numpy(float))]
+        limited = index.storage
         T = index.T
         for i, amount in enumerate(slack):
             if amount > 0:

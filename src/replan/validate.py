@@ -163,7 +163,7 @@ def _check_keys(table: Table, frame: pd.DataFrame, problems: list[Problem]) -> N
     if not table.key:
         return
     keys = frame[list(table.key)]
-    complete = keys.notna().all(axis=1) & (keys != "").all(axis=1) if len(keys) else keys.any(axis=1)
+    complete = keys.notna().all(axis=1) & (keys != "").all(axis=1)
     first = frame.loc[complete].groupby(list(table.key), sort=False)[ROW].transform("first")
     for index in first.index[frame.loc[first.index, ROW] != first]:
         value = ", ".join(_show(v) for v in keys.loc[index])

@@ -71,7 +71,7 @@ def build_model(instance: Instance, elastic: bool = False, index: Index | None =
     stock.backlog_balance(model, index, v)
     stock.holding_and_service_costs(model, index, v)
     stock.safety_stock(model, index, v)
-    stock.storage(model, index, v, instance["locations"], elastic)
+    stock.storage(model, index, v, elastic)
     stock.service_limit(model, index, v, elastic)
     transfers.lanes(model, index, v)
     objective = (VIOLATION,) if elastic else BUCKETS

@@ -40,6 +40,7 @@ class Index:
     receipts: np.ndarray      # K × T open orders arriving
     lanes: pd.DataFrame       # row (transfers row), item, k_from, k_to, lead_time, unit_cost, capacity
     moves: pd.DataFrame       # lane, t, arrival
+    storage: pd.DataFrame     # location, capacity: the locations with a storage limit
     whole: bool               # every input quantity is whole, so the plan's are too
 
     @property
@@ -77,9 +78,12 @@ def build_index(instance: Instance) -> Index:
         np.add.at(receipts, (sku_of(orders), orders["arrival_period"].to_numpy(int) - 1),
                   orders["quantity"].to_numpy())
     moves = _moves(lanes, T)
+    locations = instance["locations"]
+    storage = locations.loc[np.isfinite(locations["capacity"].to_numpy(float)),
+                            ["location", "capacity"]].reset_index(drop=True)
     return Index(T, skus, suppliers, offers, lines, tiers, classes, backlog_lines, demand,
                  _window(skus, classes, backlog_lines, demand), supplier_capacity, receipts,
-                 lanes, moves, _whole(instance))
+                 lanes, moves, storage, _whole(instance))
 
 
 def _lookup(table: pd.DataFrame, columns: list[str]):

@@ -94,9 +94,12 @@ def safety_stock(model: LinearModel, index: Index, v) -> None:
                    index.skus["safety_stock_penalty"].to_numpy(float)[k])
 
 
-def storage(model: LinearModel, index: Index, v, locations: pd.DataFrame, elastic: bool) -> None:
-    """Σ_{k at l} volume_k · I[k,t] ≤ capacity_l, for every location with a capacity and t."""
-    limited = locations[np.isfinite(locations["capacity"].to_numpy(float))]
+def storage(model: LinearModel, index: Index, v, elastic: bool) -> None:
+    """Σ_{k at l} volume_k · I[k,t] ≤ capacity_l, for every location with a capacity and t.
+
+    Rows (and, elastic, slacks) are ordered location by location, then period.
+    """
+    limited = index.storage
     if limited.empty:
         return
     where = pd.Index(limited["location"]).get_indexer(index.skus["location"])
@@ -113,6 +116,11 @@ def storage(model: LinearModel, index: Index, v, locations: pd.DataFrame, elasti
     model.add_rows("storage", rows)
 
 
+def service_cells(index: Index, v) -> np.ndarray:
+    """(class, period) pairs under a service limit: the rows of the elastic service block."""
+    return np.argwhere((v.owed >= 0) & np.isfinite(index.window))
+
+
 def service_limit(model: LinearModel, index: Index, v, elastic: bool) -> None:
     """B[c,t] ≤ W[c,t]: no unit waits more than max_backorder_periods (index._window).
 
@@ -122,7 +130,7 @@ def service_limit(model: LinearModel, index: Index, v, elastic: bool) -> None:
     """
     if not elastic:
         return
-    cells = np.argwhere((v.owed >= 0) & np.isfinite(index.window))
+    cells = service_cells(index, v)
     c, t = cells[:, 0], cells[:, 1]
     r = np.arange(len(cells))
     slack = model.add_vars("service_slack", len(cells))
