@@ -72,7 +72,8 @@ def solve(
         plan.to_excel(excel)
     k = plan.kpis
     if plan.status in ("optimal", "feasible"):
-        _say(f"{plan.status}: total cost {k['objective']:,.2f} (gap {k['mip_gap']:.2%}), "
+        gap = "no bound" if k["mip_gap"] is None else f"gap {k['mip_gap']:.2%}"
+        _say(f"{plan.status}: total cost {k['objective']:,.2f} ({gap}), "
              f"fill rate {k['fill_rate']:.1%}, {len(plan.orders)} order lines -> {out}")
         return OK
     _say(f"{plan.status}: see {out / 'exceptions.csv'}")

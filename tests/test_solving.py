@@ -1,0 +1,77 @@
+"""How a solve ends: warm start, the plan of last resort, honest statuses."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import replan
+from audit import audit
+from conftest import instance
+from replan import cli, solvers
+from replan.solvers import Result, Status
+from replan.warmstart import ROUNDINGS
+
+
+def test_rounding_ignores_solver_noise_in_both_directions():
+    up, down = ROUNDINGS
+    packs = np.array([3.0, 2.9999999, 3.0000001, 2.5])
+    assert up(packs).tolist() == [3, 3, 3, 3]
+    assert down(packs).tolist() == [3, 3, 3, 2]
+
+
+class NoIncumbent:
+    """An engine that, like a MIP stopped early, finds no plan for any model with integers."""
+
+    name = "stub"
+
+    def __init__(self, bound: float | None):
+        self.bound = bound
+
+    def available(self) -> bool:
+        return True
+
+    def solve(self, model, time_limit, mip_gap, start=None) -> Result:
+        if model.integer.any():
+            return Result(Status.ERROR, bound=self.bound, message="Time limit reached")
+        return solvers.engine("highs").solve(model, time_limit, mip_gap)
+
+
+def use_stub(monkeypatch, bound: float | None) -> None:
+    monkeypatch.setitem(solvers.ENGINES, "stub", NoIncumbent(bound))
+
+
+def shortage() -> replan.Instance:
+    return instance(items={"item": ["A"], "holding_cost": [1], "backorder_cost": [2], "initial_inventory": [3]},
+                    suppliers={"supplier": ["S"]},
+                    offers={"supplier": ["S"], "item": ["A"], "unit_price": [1], "lead_time": [0],
+                            "order_cost": [5]},
+                    demand={"item": ["A"], "period": [1], "quantity": [5]})
+
+
+def test_no_plan_in_time_returns_the_plan_that_orders_nothing(monkeypatch):
+    use_stub(monkeypatch, bound=12.0)
+    inst = shortage()
+    plan = replan.solve(inst, solver="stub")
+    assert plan.status == "feasible"
+    assert plan.orders.empty
+    assert plan.inventory.served.tolist() == [3]     # what is on hand is still served
+    assert plan.kpis["bound"] == 12.0 and "orders nothing" in plan.kpis["message"]
+    assert audit(inst, plan) == []
+
+
+def test_cli_reports_a_plan_without_a_proven_bound(monkeypatch, tmp_path):
+    use_stub(monkeypatch, bound=None)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    files = {"items": "item,holding_cost,backorder_cost,initial_inventory\nA,1,2,3\n",
+             "suppliers": "supplier\nS\n",
+             "offers": "supplier,item,unit_price,lead_time,order_cost\nS,A,1,0,5\n",
+             "demand": "item,period,quantity\nA,1,5\n"}
+    for name, text in files.items():
+        (folder / f"{name}.csv").write_text(text)
+    done = CliRunner().invoke(cli.app, ["solve", str(folder), "--out", str(tmp_path / "plan"),
+                                        "--solver", "stub"])
+    assert done.exit_code == 0, done.output
+    assert "feasible: total cost" in done.output and "(no bound)" in done.output
