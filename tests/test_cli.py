@@ -70,8 +70,6 @@ def test_infeasible_exits_3_with_exceptions(small, tmp_path):
     items = pd.read_csv(small / "items.csv")
     items["max_backorder_periods"] = 0
     items.to_csv(small / "items.csv", index=False)
-    pd.DataFrame({"supplier": ["Pacific Safety Supply"], "item": ["GLV-NIT-L"], "quantity": [5000],
-                  "arrival_period": [1]}).iloc[:0].to_csv(small / "open_orders.csv", index=False)
     out = tmp_path / "plan"
     done = run("solve", str(small), "--out", str(out))
     assert done.returncode == 3, done.stderr

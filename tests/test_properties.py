@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -9,6 +11,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import replan
 from audit import audit
 from conftest import ENGINES, instance
+from replan.model.build import build_model
+from replan.solvers import engine as get_engine
 
 
 def wagner_whitin(demand: list[int], setup: float, holding: float) -> float:
@@ -147,14 +151,11 @@ def test_every_engine_finds_the_same_optimum(inst):
 @given(inst=instances(), scale=st.sampled_from([2.0, 10.0]))
 def test_order_bounds_cut_off_no_optimum(inst, scale):
     """The data-derived bound on every order line must not change the optimum."""
-    from replan.model.build import build_model
-    from replan.solvers import engine as get_engine
     built = build_model(inst)
     model = built.model
     loose = model.ub.copy()
     order = model.var_blocks["order"]
     loose[order] = np.where(np.isfinite(loose[order]), np.ceil(loose[order] * scale) + 5, loose[order])
-    import dataclasses
     tight = get_engine("highs").solve(model, None, 1e-9)
     wide = get_engine("highs").solve(dataclasses.replace(model, ub=loose), None, 1e-9)
     assert tight.status.value == wide.status.value
