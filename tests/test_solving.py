@@ -15,7 +15,7 @@ from replan.warmstart import ROUNDINGS
 
 
 def test_rounding_ignores_solver_noise_in_both_directions():
-    up, down = ROUNDINGS
+    down, up = ROUNDINGS
     packs = np.array([3.0, 2.9999999, 3.0000001, 2.5])
     assert up(packs).tolist() == [3, 3, 3, 3]
     assert down(packs).tolist() == [3, 3, 3, 2]

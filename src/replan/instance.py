@@ -25,6 +25,7 @@ class Settings:
     budget: float | None = None
     end_inventory: str = "safety_stock"
     solver: str = "highs"
+    formulation: str = "strong"
     time_limit: float | None = None
     mip_gap: float = 0.001
 

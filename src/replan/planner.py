@@ -8,23 +8,38 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
-from . import extract, report
+from . import decompose, extract, report
 from .instance import Instance
 from .model.build import BUCKETS, Built, build_model
+from .model.index import Index, build_index
 from .model.linear import Compiled
 from .plan import Plan
 from .solvers import Result, Status, engine
+from .relaxation import tighten
 from .warmstart import warm_start
 
 Progress = Callable[[str], None]
 
 
+@dataclass(frozen=True)
+class Options:
+    """How to solve: engine, time limit (seconds, None: none), relative gap, formulation."""
+
+    solver: str
+    time_limit: float | None
+    mip_gap: float
+    strong: bool = True
+
+
 def solve(instance: Instance, solver: str | None = None, time_limit: float | None = None,
-          mip_gap: float | None = None, progress: Progress | None = None) -> Plan:
+          mip_gap: float | None = None, progress: Progress | None = None,
+          formulation: str | None = None, workers: int = 1) -> Plan:
     """Plan `instance` at least cost.
 
     Parameters
@@ -40,6 +55,13 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
         Relative gap at which a plan counts as optimal; default `settings.mip_gap`.
     progress : callable, optional
         Called with a line of text at each step.
+    formulation : {"strong", "plain"}, optional
+        Default the instance's `settings.formulation` ("strong": the LP
+        relaxation tightened by (l,S) inequalities; "plain": the textbook
+        big-M model, kept to measure the difference).
+    workers : int, optional
+        Processes that solve independent parts of the instance side by side
+        (see `replan.decompose`); default 1, one after another.
 
     Returns
     -------
@@ -55,23 +77,71 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
     ('optimal', True)
     """
     settings = instance.settings
-    name = (solver or settings.solver).lower()
-    limit = time_limit if time_limit is not None else settings.time_limit
-    gap = mip_gap if mip_gap is not None else settings.mip_gap
+    options = Options((solver or settings.solver).lower(),
+                      time_limit if time_limit is not None else settings.time_limit,
+                      mip_gap if mip_gap is not None else settings.mip_gap,
+                      (formulation or settings.formulation) == "strong")
     say = progress or (lambda _: None)
+    began = time.perf_counter()
+    index = build_index(instance)
+    groups = decompose.parts(decompose.components(index, settings.budget))
+    if len(groups) == 1:
+        return solve_whole(instance, options, say, index)
+    say(f"{len(groups)} independent parts of {index.K:,} item-locations; solving each")
+    queues = _queues(instance, groups, max(1, workers))
+    if len(queues) == 1:
+        plans = solve_queue(queues[0], options, say)
+    else:
+        with ProcessPoolExecutor(len(queues)) as pool:
+            plans = [plan for done in pool.map(solve_queue, queues, [options] * len(queues))
+                     for plan in done]
+    plan = decompose.join(instance, plans, time.perf_counter() - began)
+    say(f"{plan.status} in {plan.kpis['solve_seconds']:.2f} s")
+    return plan
+
+
+def _queues(instance: Instance, groups: list[np.ndarray], workers: int) -> list[list[Instance]]:
+    """The parts as sub-instances, dealt largest first to the least loaded of `workers` queues."""
+    queues: list[list[Instance]] = [[] for _ in range(min(workers, len(groups)))]
+    load = np.zeros(len(queues))
+    for rows in groups:
+        q = int(load.argmin())
+        queues[q].append(decompose.subset(instance, rows))
+        load[q] += len(rows)
+    return queues
+
+
+def solve_queue(parts: list[Instance], options: Options, say: Progress | None = None) -> list[Plan]:
+    """Solve parts one after another; each gets the time left in proportion to its size."""
+    began = time.perf_counter()
+    left = np.array([len(p["items"]) for p in parts], float)
+    plans = []
+    for i, part in enumerate(parts):
+        limit = options.time_limit
+        if limit is not None:
+            limit = max(1.0, (limit - (time.perf_counter() - began)) * left[i] / left[i:].sum())
+        plans.append(solve_whole(part, dataclasses.replace(options, time_limit=limit),
+                                 say or (lambda _: None)))
+    return plans
+
+
+def solve_whole(instance: Instance, options: Options, say: Progress, index: Index | None = None) -> Plan:
+    """Solve `instance` as one model."""
+    settings = instance.settings
+    name, limit, gap = options.solver, options.time_limit, options.mip_gap
     say(f"building the model ({len(instance['items'])} item-locations, {instance.horizon} periods)")
     began = time.perf_counter()
-    built = build_model(instance)
+    built = build_model(instance, index=index)
     build_seconds = time.perf_counter() - began
     rows, cols = built.model.shape
     say(f"built {cols:,} variables and {rows:,} constraints in {build_seconds:.2f} s; solving with {name}")
-    result = _run(built, name, limit, gap)
+    result = _run(built, name, limit, gap, options.strong)
     say(f"{result.status.value} in {result.seconds:.2f} s")
     kpis = {"status": result.status.value, "objective": None, "bound": None, "mip_gap": None,
             "costs": None, "fill_rate": None, "backorder_unit_periods": None, "solver": name,
             "build_seconds": round(build_seconds, 3), "solve_seconds": round(result.seconds, 3),
             "start_date": settings.start_date.isoformat(), "input_digest": instance.digest,
-            "horizon": instance.horizon, "message": result.message}
+            "horizon": instance.horizon, "parts": 1, "message": result.message}
     if result.status == Status.INFEASIBLE:
         return _infeasible(instance, name, limit, gap, kpis, say)
     if result.x is None:
@@ -81,7 +151,7 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
     return _plan(built, result, kpis)
 
 
-def _run(built: Built, name: str, limit: float | None, gap: float) -> Result:
+def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool) -> Result:
     """Solve; make served quantities whole if need be; never come back empty-handed in time.
 
     Every solve of the run (warm start, MIP, whole-units re-solve) draws on one
@@ -93,7 +163,8 @@ def _run(built: Built, name: str, limit: float | None, gap: float) -> Result:
     def remaining() -> float | None:
         return None if limit is None else max(limit - (time.perf_counter() - began), 1.0)
 
-    start = warm_start(built, solver, remaining)
+    built, relaxed = tighten(built, solver, remaining, strong)
+    start = warm_start(built, solver, relaxed, remaining)
     result = solver.solve(built.model, remaining(), gap, start=start)
     result = dataclasses.replace(result, seconds=time.perf_counter() - began)
     if result.x is None and result.status == Status.ERROR:
@@ -138,9 +209,7 @@ def _plan(built: Built, result: Result, kpis: dict) -> Plan:
              if name in BUCKETS}
     objective = float(sum(costs.values()))
     bound = None if result.bound is None else float(min(result.bound, objective))
-    gap = None if bound is None else (0.0 if abs(objective - bound) <= 1e-9
-                                      else abs(objective - bound) / max(abs(objective), 1e-9))
-    kpis.update(objective=objective, bound=bound, mip_gap=gap, costs=costs,
+    kpis.update(objective=objective, bound=bound, mip_gap=report.gap(objective, bound), costs=costs,
                 fill_rate=report.fill_rate(fulfillment),
                 backorder_unit_periods=float(inventory["backorder"].sum()))
     rows = report.plan_exceptions(built, x, orders, inventory)

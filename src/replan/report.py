@@ -25,13 +25,27 @@ def fill_rate(fulfillment: pd.DataFrame) -> float:
     return float(on_time.sum() / total)
 
 
+def gap(objective: float, bound: float | None) -> float | None:
+    """The relative gap |objective − bound| / |objective| (0 when they agree; None with no bound)."""
+    if bound is None:
+        return None
+    if abs(objective - bound) <= 1e-9:
+        return 0.0
+    return abs(objective - bound) / max(abs(objective), 1e-9)
+
+
 def exceptions(rows: list[dict], built: Built | None = None) -> pd.DataFrame:
     """The exceptions table from row dicts, worst first, with dates."""
     frame = pd.DataFrame(rows, columns=COLUMNS)
     if built is not None and len(frame):
         frame["date"] = built.instance.date(frame["period"].astype("float64"))
+    return sort_exceptions(frame)
+
+
+def sort_exceptions(frame: pd.DataFrame) -> pd.DataFrame:
+    """Worst first, then by period and item."""
     rank = frame["severity"].map({s: i for i, s in enumerate(SEVERITY)})
-    frame["period"] = frame["period"].astype("Int64")
+    frame = frame.assign(period=frame["period"].astype("Int64"))
     return frame.assign(_rank=rank).sort_values(["_rank", "period", "item"], kind="stable",
                                                 na_position="first").drop(columns="_rank") \
         .reset_index(drop=True)

@@ -197,6 +197,8 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "budget": ("number ≥ 0", "Purchase spend allowed per period; default none."),
     "end_inventory": ('"safety_stock" or "none"', "Whether safety stock counts at the end of the horizon."),
     "solver": ("highs, cbc, scip", "Solver; default highs."),
+    "formulation": ('"strong" or "plain"', "Model form: strong (with (l,S) inequalities, default) "
+                    "or plain (the textbook big-M model, for comparison)."),
     "time_limit": ("number > 0", "Seconds; default none."),
     "mip_gap": ("number ≥ 0", "Relative gap at which to stop; default 0.001."),
 }

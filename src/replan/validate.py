@@ -25,6 +25,8 @@ from .tables import SETTINGS, TABLES, Column, Table
 TRUE = {"true", "yes", "y", "1", "t"}
 FALSE = {"false", "no", "n", "0", "f"}
 SOLVERS = {"highs", "cbc", "scip"}
+CHOICES = {"end_inventory": {"safety_stock", "none"}, "solver": SOLVERS,
+           "formulation": {"strong", "plain"}}
 
 
 def validate(raw: RawInput, today: dt.date | None = None) -> Instance:
@@ -215,9 +217,8 @@ def _parse_setting(key: str, value: Any) -> Any:
             return dt.date.fromisoformat(text[:10])
         except ValueError:
             return None
-    if key in ("end_inventory", "solver"):
-        allowed = {"safety_stock", "none"} if key == "end_inventory" else SOLVERS
-        return text.lower() if text.lower() in allowed else None
+    if key in CHOICES:
+        return text.lower() if text.lower() in CHOICES[key] else None
     try:
         number = float(text)
     except ValueError:

@@ -2,10 +2,10 @@
 
 MIP engines can spend minutes without a decent incumbent on lot-sizing
 models with MOQs and fixed costs, while the LP relaxation is cheap and its
-order quantities are close to a good plan. Rounding each line's packs (up,
-or failing that down), choosing the tier and shipment indicators that fit,
-and re-solving with those decisions fixed gives a feasible plan in seconds;
-it seeds the MIP, which can only improve on it.
+order quantities are close to a good plan. Rounding each line's packs (down
+and up), fitting them into MOQs, capacities and the budget, fixing which
+lines, tiers and shipments are on and re-solving for the packs gives a
+feasible plan in seconds; it seeds the MIP, which can only improve on it.
 """
 
 from __future__ import annotations
@@ -16,48 +16,56 @@ from typing import Callable
 import numpy as np
 
 from .model.build import Built
-from .solvers import Engine
+from .model.index import Index
+from .model.linear import Compiled
+from .solvers import Engine, Result
 
-ROUNDINGS = (lambda p: np.ceil(p - 1e-6), lambda p: np.floor(p + 1e-6))
-"""Up first (covers the LP's need), then down (keeps within capacities and budget)."""
+ROUNDINGS = (lambda p: np.floor(p + 1e-6), lambda p: np.ceil(p - 1e-6))
+"""Down (opens only the lines the LP fills by a pack or more) and up (opens every line it uses)."""
 
 
-def warm_start(built: Built, engine: Engine, remaining: Callable[[], float | None]) -> np.ndarray | None:
-    """A feasible solution of `built`, or None if rounding finds none.
+def warm_start(built: Built, engine: Engine, relaxed: Result,
+               remaining: Callable[[], float | None]) -> np.ndarray | None:
+    """The cheapest plan among the roundings of the LP solution `relaxed`; None if none is feasible.
 
+    Each rounding decides which lines, tiers and shipments are on; a solve
+    with those decisions fixed then re-optimises the packs of the open lines
+    (whole numbers, within the MOQ and tier ranges) and everything else.
     `remaining()` gives the seconds left of the whole solve's time limit (None: no limit).
     """
     model = built.model
-    relaxed = engine.solve(dataclasses.replace(model, integer=np.zeros_like(model.integer)),
-                           remaining(), 0.0)
     if relaxed.x is None:
         return None
     packs = relaxed.x[built.vars.order]
+    best = None
     for rounding in ROUNDINGS:
-        result = engine.solve(fix_orders(built, rounding(packs)), remaining(), 0.01)
-        if result.x is not None:
-            return model.clean(result.x)
-    return None
+        result = engine.solve(fix_orders(built, rounding(packs), free_packs=True), remaining(), 0.01)
+        if result.x is not None and (best is None or result.objective < best.objective):
+            best = result
+    return None if best is None else model.clean(best.x)
 
 
-def fix_orders(built: Built, packs: np.ndarray) -> object:
-    """The model with every order decision fixed to `packs` (moved up to the MOQ, down to the bound).
+def fix_orders(built: Built, packs: np.ndarray, free_packs: bool = False) -> Compiled:
+    """The model with every order decision fixed to `packs`, made to fit (see `fit_orders`).
 
     Line indicators, price tiers and supplier shipments follow from the
     packs; transfers and everything continuous stay free.
     """
     model, v, index = built.model, built.vars, built.index
     lines = index.lines
-    ub_packs = lines["packs_ub"].to_numpy(float)
-    moq = lines["moq_packs"].to_numpy(float)
-    packs = np.clip(packs, 0, ub_packs)
-    packs = np.where((packs > 0) & (packs < moq), np.where(moq <= ub_packs, moq, 0), packs)
+    packs = fit_orders(index, packs, built.instance.settings.budget)
     lb, ub = model.lb.copy(), model.ub.copy()
 
     def fix(cols: np.ndarray, values: np.ndarray) -> None:
         lb[cols] = ub[cols] = values
 
-    fix(v.order, packs)
+    if free_packs:
+        integer = model.integer.copy()
+        ub[v.order] = np.where(packs > 0, ub[v.order], 0.0)
+    else:
+        fix(v.order, packs)
+        integer = np.zeros_like(model.integer)
+        integer[model.var_blocks["move"]] = model.integer[model.var_blocks["move"]]
     on = v.order_on >= 0
     fix(v.order_on[on], (packs[on] > 0).astype(float))
     tiers = index.tiers
@@ -71,6 +79,40 @@ def fix_orders(built: Built, packs: np.ndarray) -> object:
     shipped[lines["s"].to_numpy(int)[ordered], lines["t"].to_numpy(int)[ordered] - 1] = True
     has = v.shipment >= 0
     fix(v.shipment[has], shipped[has].astype(float))
-    integer = np.zeros_like(model.integer)
-    integer[model.var_blocks["move"]] = model.integer[model.var_blocks["move"]]
     return dataclasses.replace(model, lb=lb, ub=ub, integer=integer)
+
+
+def fit_orders(index: Index, packs: np.ndarray, budget: float | None) -> np.ndarray:
+    """Whole packs within each line's MOQ and bound, each supplier's capacity and the budget.
+
+    A line below its MOQ is raised to it; where a supplier's capacity or a
+    period's budget is exceeded, every line there is scaled down by the same
+    factor and rounded down, and a line that falls below its MOQ is dropped.
+    """
+    lines = index.lines
+    ub = lines["packs_ub"].to_numpy(float)
+    moq = lines["moq_packs"].to_numpy(float)
+    pack = lines["pack"].to_numpy(float)
+    packs = np.clip(np.round(packs, 6), 0, ub)
+    packs = np.where((packs > 0) & (packs < moq), np.where(moq <= ub, moq, 0), packs)
+    t = lines["t"].to_numpy(int) - 1
+    cell = lines["s"].to_numpy(int) * index.T + t
+    limits = [(cell, index.supplier_capacity.ravel(), pack)]
+    if budget is not None:
+        limits.append((t, np.full(index.T, budget), pack * _top_price(index)))
+    for where, limit, per_pack in limits:
+        used = np.bincount(where, packs * per_pack, minlength=len(limit))
+        factor = np.minimum(1.0, limit / np.maximum(used, 1e-12))
+        packs = np.floor(packs * factor[where] + 1e-9)
+        packs = np.where(packs < moq, 0.0, packs)
+    return packs
+
+
+def _top_price(index: Index) -> np.ndarray:
+    """Each line's highest unit price over its tiers: an upper bound of what it costs."""
+    price = index.lines["price"].to_numpy(float).copy()
+    tiers = index.tiers
+    if len(tiers):
+        np.maximum.at(price, tiers["line"].to_numpy(int), tiers["price"].to_numpy(float))
+    return price
+

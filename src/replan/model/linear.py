@@ -8,7 +8,7 @@ buckets, so that each bucket of the contract's `costs` is read from the model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -66,6 +66,24 @@ class Compiled:
         """A solver's vector made exact: clipped to the bounds, integer columns rounded."""
         x = np.clip(x, self.lb, self.ub)
         return np.where(self.integer, np.round(x), x)
+
+    def relaxed(self) -> "Compiled":
+        """The LP relaxation: every integer column made continuous."""
+        return replace(self, integer=np.zeros_like(self.integer))
+
+    def with_rows(self, name: str, A: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray) -> "Compiled":
+        """The model with rows `lo ≤ A x ≤ hi` added to block `name`, which must be the last block
+        if it exists already (cut rounds grow one block at the end)."""
+        start = self.A.shape[0]
+        blocks = dict(self.row_blocks)
+        if name in blocks:
+            if blocks[name].stop != start:
+                raise ValueError(f"row block {name!r} is not the last one")
+            start = blocks[name].start
+        blocks[name] = slice(start, self.A.shape[0] + A.shape[0])
+        return replace(self, A=sp.vstack([self.A, A], format="csr"),
+                       row_lo=np.concatenate([self.row_lo, lo]), row_hi=np.concatenate([self.row_hi, hi]),
+                       row_blocks=blocks)
 
     def bucket_values(self, x: np.ndarray) -> dict[str, float]:
         """Each cost bucket evaluated at solution `x`."""

@@ -1,0 +1,128 @@
+"""Split an instance into independent parts, and join the parts' plans into one.
+
+Two item-locations are linked when a decision for one can change what is
+best or allowed for the other: they share a supplier with a capacity or an
+order cost, a location with a storage limit, a transfer lane (the same item
+at both ends, or any items on a lane row with a capacity), or a budget. The
+connected components of that graph have no constraint and no cost in
+common, so solving them one by one gives an optimal plan of the whole, and
+a bound that is the sum of theirs. Small components are packed into parts of
+about `PART_SIZE` item-locations, so that a thousand one-item components do
+not cost a thousand solver starts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from . import report
+from .instance import Instance
+from .model.index import Index
+from .plan import Plan
+
+PART_SIZE = 100
+"""Item-locations per part when small components are packed together."""
+SKU = ["item", "location"]
+STATUS_ORDER = ("optimal", "feasible", "infeasible", "error")
+
+
+def components(index: Index, budget: float | None) -> np.ndarray:
+    """The component number of every item-location (row of `index.skus`)."""
+    K = index.K
+    if budget is not None or K == 0:
+        return np.zeros(K, int)
+    offers, suppliers = index.offers, index.suppliers
+    linking = (np.isfinite(index.supplier_capacity).any(axis=1)
+               | (suppliers["order_cost"].to_numpy(float) > 0))
+    pairs = [offers.loc[linking[offers["s"].to_numpy(int)], ["k", "s"]].to_numpy(int)
+             + [0, K]]
+    locations = index.skus["location"].to_numpy()
+    stored = np.isin(locations, index.storage["location"].to_numpy())
+    codes = pd.factorize(locations)[0]
+    pairs.append(np.column_stack([np.flatnonzero(stored), K + len(suppliers) + codes[stored]]))
+    lanes = index.lanes
+    pairs.append(lanes[["k_from", "k_to"]].to_numpy(int))
+    hub = K + len(suppliers) + codes.max() + 1 + lanes["row"].to_numpy(int)
+    capped = np.isfinite(lanes["capacity"].to_numpy(float))
+    pairs.append(np.column_stack([lanes["k_from"].to_numpy(int)[capped], hub[capped]]))
+    edges = np.concatenate([p.reshape(-1, 2) for p in pairs])
+    n = int(max(edges.max(initial=0), K - 1)) + 1
+    graph = sp.coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    return pd.factorize(label[:K])[0]
+
+
+def parts(component: np.ndarray, size: int = PART_SIZE) -> list[np.ndarray]:
+    """Item-location rows grouped into parts: big components alone, small ones packed, largest first."""
+    members = pd.Series(np.arange(len(component))).groupby(component).agg(list)
+    members = sorted(members, key=len, reverse=True)
+    groups: list[list[int]] = []
+    for rows in members:
+        if groups and len(groups[-1]) + len(rows) <= size and len(rows) < size:
+            groups[-1].extend(rows)
+        else:
+            groups.append(list(rows))
+    return [np.sort(np.asarray(g, int)) for g in groups]
+
+
+def subset(instance: Instance, rows: np.ndarray) -> Instance:
+    """The instance restricted to item-location rows `rows` of its items table.
+
+    Supplier, location and settings tables are kept whole; all-items
+    transfer rows are kept (they only apply where both ends exist).
+    """
+    keep = instance["items"].iloc[rows][SKU]
+    tables = {}
+    for name, frame in instance.tables.items():
+        if {"item", "location"} <= set(frame.columns):
+            frame = frame.merge(keep, on=SKU, how="inner")
+        elif name == "transfers":
+            items = set(keep["item"])
+            frame = frame[(frame["item"] == "") | frame["item"].isin(items)]
+        tables[name] = frame
+    return Instance.create(tables, instance.settings, [])
+
+
+def join(instance: Instance, plans: list[Plan], seconds: float) -> Plan:
+    """One plan of the whole from the plans of its parts.
+
+    Status is the worst of the parts'; costs, objective and bound add up;
+    the gap is the whole's. An infeasible or failed part makes the whole so,
+    with the exceptions of every part.
+    """
+    status = max((p.status for p in plans), key=STATUS_ORDER.index)
+    first = plans[0].kpis
+    kpis = {**first, "status": status, "solve_seconds": round(seconds, 3),
+            "build_seconds": round(sum(p.kpis["build_seconds"] for p in plans), 3),
+            "input_digest": instance.digest, "parts": len(plans),
+            "message": "; ".join(dict.fromkeys(p.kpis["message"] for p in plans if p.kpis["message"]))}
+    warnings = report.input_warnings(instance.warnings)
+    exceptions = pd.concat([p.exceptions for p in plans] + [report.exceptions(warnings)],
+                           ignore_index=True)
+    exceptions = report.sort_exceptions(exceptions)
+    if status in ("infeasible", "error"):
+        kpis.update(objective=None, bound=None, mip_gap=None, costs=None, fill_rate=None,
+                    backorder_unit_periods=None)
+        return Plan(kpis, exceptions)
+    tables = {name: pd.concat([getattr(p, name) for p in plans], ignore_index=True)
+              for name in ("orders", "inventory", "fulfillment", "transfers")}
+    costs = {bucket: float(sum(p.kpis["costs"][bucket] for p in plans)) for bucket in first["costs"]}
+    objective = float(sum(costs.values()))
+    bounds = [p.kpis["bound"] for p in plans]
+    bound = None if any(b is None for b in bounds) else float(sum(bounds))
+    kpis.update(objective=objective, bound=bound, mip_gap=report.gap(objective, bound), costs=costs,
+                fill_rate=report.fill_rate(tables["fulfillment"]),
+                backorder_unit_periods=float(tables["inventory"]["backorder"].sum()))
+    return Plan(kpis, exceptions, **{name: _ordered(name, frame) for name, frame in tables.items()})
+
+
+def _ordered(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """A joined table in the order one solve would give: by item and location, then time."""
+    keys = {"orders": ["item", "location", "order_period", "supplier", "mode"],
+            "inventory": ["item", "location", "period"],
+            "fulfillment": ["item", "location", "customer", "priority", "demand_period"],
+            "transfers": ["item", "from_location", "ship_period"]}[name]
+    return frame.sort_values(keys, kind="stable").reset_index(drop=True)

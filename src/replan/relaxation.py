@@ -1,0 +1,59 @@
+"""The LP relaxation, tightened by rounds of (l,S) inequalities before the MIP starts.
+
+Each round solves the LP, finds the inequalities its solution breaks
+(`model.cuts.separate`) and adds them to the model. The inequalities are
+valid for every plan, so they stay in the model the MIP engine gets: its
+root bound starts where the rounds ended. The last LP solution seeds the
+warm start.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Callable
+
+import numpy as np
+
+from .model import cuts
+from .model.build import Built
+from .solvers import Engine, Result
+
+ROUNDS = 20
+"""At most this many rounds; in practice the bound stops moving much sooner."""
+PROGRESS = 1e-3
+"""Stop when a round raises the LP bound by less than this fraction."""
+SHARE = 0.3
+"""Of the time left, the most the rounds may take."""
+
+
+def tighten(built: Built, engine: Engine, remaining: Callable[[], float | None],
+            strong: bool = True) -> tuple[Built, Result]:
+    """The model with the inequalities its LP relaxation needed, and that LP's solution.
+
+    With `strong` False, the plain model and its LP solution (the textbook
+    big-M formulation, kept for comparison).
+    """
+    began, left = time.perf_counter(), remaining()
+    budget = None if left is None else SHARE * left
+    model = built.model
+    lp = engine.solve(model.relaxed(), left, 0.0)
+    if not strong:
+        return built, lp
+    sep = cuts.separator(built.index, built.vars)
+    limit = max(1000, len(sep.setups.qty) // 4)
+    for _ in range(ROUNDS):
+        if lp.x is None or (budget is not None and time.perf_counter() - began > budget):
+            break
+        A, hi = cuts.separate(sep, lp.x, limit)
+        if not A.shape[0]:
+            break
+        model = model.with_rows("cuts", A, np.full(len(hi), -np.inf), hi)
+        again = engine.solve(model.relaxed(), remaining(), 0.0)
+        if again.x is None:
+            break
+        moved = again.objective - lp.objective
+        lp = again
+        if moved <= PROGRESS * max(abs(lp.objective), 1.0):
+            break
+    return dataclasses.replace(built, model=model), lp
