@@ -1,44 +1,98 @@
-"""Time the planner on the bundled samples: build s, solve s, objective, bound, gap, peak memory.
+"""Time the planner: build s, solve s, objective, bound, gap, peak memory, per size and formulation.
 
-    python benchmarks/run.py [--solvers highs,cbc,scip] [--time-limit 20] [--repeat 3]
+    python benchmarks/run.py                                  # the samples and every generated size
+    python benchmarks/run.py --sizes 200,1000 --formulations strong,plain --repeat 3
+    python benchmarks/run.py --sizes samples --solvers highs,cbc,scip
 
-Prints one line per sample and solver with the median of the repeats.
-Issue 3 adds the seeded generator for 200 … 10,000 items.
+Each run is a fresh process (so peak memory is its own) with the time limit
+of its size (`LIMITS`, the issue's targets). Prints one line per size, solver
+and formulation with the medians of the repeats; `limit %` is the run's wall
+time as a share of its time limit.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import resource
 import statistics
+import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import replan
+from generate import SIZES, generate
 
 ROOT = Path(__file__).resolve().parents[1]
+LIMITS = {50: 30, 200: 60, 1000: 120, 5000: 300, 10000: 600}
+"""Seconds per generated size (items), the targets of issue 3."""
+
+
+def one_run(size: str, solver: str, formulation: str, limit: float, gap: float) -> dict:
+    """Solve one instance in this (fresh) process; the plan's figures and the peak memory."""
+    began = time.perf_counter()
+    if size in replan.SAMPLES:
+        instance = replan.load(ROOT / "data" / size)
+    else:
+        instance = replan.from_tables(*generate(*map(int, size.split("x"))))
+    loaded = time.perf_counter() - began
+    began = time.perf_counter()
+    plan = replan.solve(instance, solver=solver, time_limit=limit, mip_gap=gap, formulation=formulation)
+    wall = time.perf_counter() - began
+    return {**plan.kpis, "load_seconds": loaded, "wall": wall,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--solvers", default=",".join(replan.available_solvers()))
-    parser.add_argument("--time-limit", type=float, default=20)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="samples,all",
+                        help="'samples', 'all', item counts of generate.SIZES, or IxSxW")
+    parser.add_argument("--solvers", default="highs")
+    parser.add_argument("--formulations", default="strong,plain")
     parser.add_argument("--gap", type=float, default=0.01)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--time-limit", type=float, help="override every size's limit")
+    parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
-    print(f"{'sample':12} {'solver':6} {'build s':>8} {'solve s':>8} {'objective':>12} {'bound':>12} "
-          f"{'gap':>7} {'status':>9} {'peak MB':>8}")
-    for name in replan.SAMPLES:
-        instance = replan.load(ROOT / "data" / name)
+    print(f"{'size':16} {'solver':6} {'form':6} {'build s':>8} {'solve s':>8} {'limit %':>8} "
+          f"{'objective':>14} {'bound':>14} {'gap':>7} {'parts':>5} {'peak MB':>8} status", flush=True)
+    context = multiprocessing.get_context("spawn")
+    for size, limit in _sizes(args.sizes):
+        limit = args.time_limit or limit
         for solver in args.solvers.split(","):
-            runs = [replan.solve(instance, solver=solver, time_limit=args.time_limit, mip_gap=args.gap)
-                    for _ in range(args.repeat)]
-            k = [p.kpis for p in runs]
-            best = min(runs, key=lambda p: p.objective)
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            print(f"{name:12} {solver:6} {statistics.median(x['build_seconds'] for x in k):8.2f} "
-                  f"{statistics.median(x['solve_seconds'] for x in k):8.2f} {best.objective:12,.0f} "
-                  f"{best.kpis['bound']:12,.0f} {statistics.median(x['mip_gap'] for x in k):7.2%} "
-                  f"{best.status:>9} {peak:8.0f}", flush=True)
+            for formulation in args.formulations.split(","):
+                runs = []
+                for _ in range(args.repeat):
+                    with ProcessPoolExecutor(1, mp_context=context) as pool:
+                        runs.append(pool.submit(one_run, size, solver, formulation, limit, args.gap).result())
+                _report(size, solver, formulation, limit, runs)
+
+
+def _sizes(spec: str) -> list[tuple[str, float]]:
+    chosen = []
+    for part in spec.split(","):
+        if part == "samples":
+            chosen += [(name, 20.0) for name in replan.SAMPLES]
+        elif part == "all":
+            chosen += [("x".join(map(str, s)), LIMITS[s[0]]) for s in SIZES]
+        elif "x" in part:
+            chosen.append((part, LIMITS.get(int(part.split("x")[0]), 120)))
+        else:
+            size = next(s for s in SIZES if s[0] == int(part))
+            chosen.append(("x".join(map(str, size)), LIMITS[size[0]]))
+    return chosen
+
+
+def _report(size: str, solver: str, formulation: str, limit: float, runs: list[dict]) -> None:
+    def median(key: str) -> float:
+        values = [r[key] for r in runs if r[key] is not None]
+        return statistics.median(values) if values else float("nan")
+
+    best = min(runs, key=lambda r: r["objective"] if r["objective"] is not None else float("inf"))
+    objective = f"{best['objective']:14,.0f}" if best["objective"] is not None else f"{'-':>14}"
+    bound = f"{best['bound']:14,.0f}" if best["bound"] is not None else f"{'-':>14}"
+    print(f"{size:16} {solver:6} {formulation:6} {median('build_seconds'):8.2f} {median('wall'):8.1f} "
+          f"{median('wall') / limit:8.0%} {objective} {bound} {median('mip_gap'):7.2%} "
+          f"{best['parts']:5d} {median('peak_mb'):8.0f} {best['status']}", flush=True)
 
 
 if __name__ == "__main__":

@@ -55,8 +55,9 @@ def components(index: Index, budget: float | None) -> np.ndarray:
     return pd.factorize(label[:K])[0]
 
 
-def parts(component: np.ndarray, size: int = PART_SIZE) -> list[np.ndarray]:
+def parts(component: np.ndarray, size: int | None = None) -> list[np.ndarray]:
     """Item-location rows grouped into parts: big components alone, small ones packed, largest first."""
+    size = size or PART_SIZE
     members = pd.Series(np.arange(len(component))).groupby(component).agg(list)
     members = sorted(members, key=len, reverse=True)
     groups: list[list[int]] = []

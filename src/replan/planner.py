@@ -7,6 +7,7 @@ analyst's notebook all get the same Plan from the same code.
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -92,7 +93,8 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
     if len(queues) == 1:
         plans = solve_queue(queues[0], options, say)
     else:
-        with ProcessPoolExecutor(len(queues)) as pool:
+        # spawn, not fork: a forked child inherits HiGHS's thread pool half-made and hangs
+        with ProcessPoolExecutor(len(queues), mp_context=multiprocessing.get_context("spawn")) as pool:
             plans = [plan for done in pool.map(solve_queue, queues, [options] * len(queues))
                      for plan in done]
     plan = decompose.join(instance, plans, time.perf_counter() - began)
