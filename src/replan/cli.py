@@ -7,6 +7,7 @@ stderr; no traceback ever reaches the user.
 
 from __future__ import annotations
 
+import enum
 import functools
 import sys
 from pathlib import Path
@@ -20,6 +21,11 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Optimization-based replenishment planning.")
 
 OK, BAD_INPUT, INFEASIBLE, FAILED = 0, 2, 3, 4
+
+
+class Formulation(str, enum.Enum):
+    strong = "strong"
+    plain = "plain"
 
 
 def _say(text: str) -> None:
@@ -62,11 +68,15 @@ def solve(
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds."),
     gap: Optional[float] = typer.Option(None, "--gap", help="Relative MIP gap, e.g. 0.01."),
     excel: Optional[Path] = typer.Option(None, help="Also write the plan as this workbook."),
+    formulation: Optional[Formulation] = typer.Option(None, help="strong (default) or plain "
+                                                      "(the textbook big-M model)."),
+    workers: int = typer.Option(1, min=1, help="Processes solving independent parts side by side."),
 ) -> int:
     """Plan INPUT and write the plan folder OUT."""
     instance = load(input)
     _warn(instance)
-    plan = solve_plan(instance, solver=solver, time_limit=time_limit, mip_gap=gap, progress=_say)
+    plan = solve_plan(instance, solver=solver, time_limit=time_limit, mip_gap=gap, progress=_say,
+                      formulation=formulation and formulation.value, workers=workers)
     plan.write(out)
     if excel is not None and plan.orders is not None:
         plan.to_excel(excel)

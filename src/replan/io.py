@@ -10,7 +10,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, BinaryIO, Mapping
 
 import pandas as pd
 
@@ -18,6 +18,7 @@ from .errors import Problem
 from .tables import SETTINGS, TABLES
 
 ROW = "_row"
+TEMPLATE_SETTINGS = {"horizon": 12, "start_date": "2026-01-05", "time_limit": 10}
 
 
 @dataclass
@@ -156,3 +157,31 @@ def _settings_sheet(frame: pd.DataFrame, problems: list[Problem]) -> dict[str, A
 def _first_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return text[0] if text else type(error).__name__
+
+
+def write_template(target: str | Path | BinaryIO) -> None:
+    """An input workbook with every table as a sheet: its columns, and example rows.
+
+    Required columns are marked in the header's comment; the `settings` sheet
+    lists every key with its expected form.
+    """
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    book.remove(book.active)
+    for table in TABLES.values():
+        sheet = book.create_sheet(table.name)
+        sheet.append(table.names)
+        for cell, column in zip(sheet[1], table.columns):
+            cell.font = Font(bold=True)
+            cell.comment = Comment(("required. " if column.required else "") + column.help, "replan")
+            sheet.column_dimensions[cell.column_letter].width = max(12, len(column.name) + 2)
+        for example in table.examples:
+            sheet.append([example.get(name) for name in table.names])
+    sheet = book.create_sheet("settings")
+    sheet.append(["key", "value", "expected", "meaning"])
+    for key, (expected, meaning) in SETTINGS.items():
+        sheet.append([key, TEMPLATE_SETTINGS.get(key), expected, meaning])
+    book.save(target)

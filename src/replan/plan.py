@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
+import tempfile
 import uuid
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,6 +87,21 @@ class Plan:
             staging.unlink(missing_ok=True)
             raise
         return path
+
+
+    def excel_bytes(self) -> bytes:
+        """The workbook of `to_excel`, as bytes (for a download button)."""
+        with tempfile.TemporaryDirectory() as folder:
+            return self.to_excel(Path(folder) / "plan.xlsx").read_bytes()
+
+    def zip_bytes(self) -> bytes:
+        """The plan folder's files (CSV and kpis.json) as one zip archive, text escaped against formulas."""
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, table in self.tables().items():
+                archive.writestr(f"plan/{name}.csv", table.map(escape).to_csv(index=False))
+            archive.writestr("plan/kpis.json", json.dumps(self.kpis, indent=2, default=str) + "\n")
+        return buffer.getvalue()
 
 
 def _replace(staging: Path, folder: Path) -> None:

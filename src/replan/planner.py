@@ -78,10 +78,12 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
     ('optimal', True)
     """
     settings = instance.settings
+    form = (formulation or settings.formulation).lower()
+    if form not in ("strong", "plain"):
+        raise ValueError(f"formulation must be 'strong' or 'plain', not {formulation!r}")
     options = Options((solver or settings.solver).lower(),
                       time_limit if time_limit is not None else settings.time_limit,
-                      mip_gap if mip_gap is not None else settings.mip_gap,
-                      (formulation or settings.formulation) == "strong")
+                      mip_gap if mip_gap is not None else settings.mip_gap, form == "strong")
     say = progress or (lambda _: None)
     began = time.perf_counter()
     index = build_index(instance)

@@ -105,7 +105,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Column("max_backorder_periods", "whole", default=NONE, low=0,
                help="No unit may wait longer than this many periods; blank = no limit."),
     ), key=("item", "location"), required=True, help="One row per item and location.",
-        examples=({"item": "BOLT-M8", "location": "main", "holding_cost": 0.02, "backorder_cost": 1.5},)),
+        examples=({"item": "BOLT-M8", "location": "main", "holding_cost": 0.02, "backorder_cost": 1.5},
+                  {"item": "BOLT-M8", "location": "north", "holding_cost": 0.02, "backorder_cost": 1.5})),
     Table("suppliers", (
         SUPPLIER,
         Column("capacity", "number", default=NONE, low=0,
@@ -157,7 +158,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Column("customer", "text", default="default", help="Customer or demand class."),
         PRIORITY,
     ), key=("item", "location", "customer", "period"), required=True,
-        examples=({"item": "BOLT-M8", "period": 1, "quantity": 1200, "customer": "Northwind"},)),
+        examples=({"item": "BOLT-M8", "period": 1, "quantity": 1200, "customer": "Northwind"},
+                  {"item": "BOLT-M8", "period": 12, "quantity": 900, "customer": "Northwind"})),
     Table("backlog", (
         ITEM,
         Column("quantity", "number", required=True, low=0, help="Units owed."),

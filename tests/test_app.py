@@ -1,0 +1,157 @@
+"""The Streamlit app, headless: every page and flow, asserted on what is rendered."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import replan
+from replan.ui.scenario import from_uploads
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def _number(text: str) -> float:
+    return float(re.sub(r"[^0-9.\-]", "", text))
+
+
+def _page(at: AppTest, name: str) -> AppTest:
+    at.sidebar.radio(key="page").set_value(name).run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture(scope="module")
+def started() -> AppTest:
+    return _app()
+
+
+def test_lands_on_the_demo_already_solved(started):
+    at = started
+    assert at.header[0].value == "Plan · demo"
+    assert any(m.value.startswith("**How to read this:**") for m in at.markdown)
+    plan = replan.solve(replan.load(replan.sample_path("demo")), time_limit=5)
+    assert _number(_metric(at, "Total cost")) == pytest.approx(plan.objective, rel=0.05)
+    assert _metric(at, "Status") in ("optimal", "feasible")
+    subheaders = [s.value for s in at.subheader]
+    assert any(s.startswith("Orders to place now") for s in subheaders)
+    assert {"Stock over time", "Supplier mix and spend", "Exceptions"} <= set(subheaders)
+    assert any(s.startswith("Late customer lines") for s in subheaders)
+    assert len(at.get("vega_lite_chart")) >= 4  # cost buckets, item profile, mix, spend
+
+
+def test_inputs_page_has_an_editor_per_table_with_live_figures(started):
+    at = _page(started, "Inputs")
+    assert [t.label for t in at.tabs] == list(replan.tables.TABLES)
+    assert len(at.get("data_editor") or at.get("arrow_data_editor")) == len(replan.tables.TABLES)
+    assert _metric(at, "Item-locations") == "38"
+    demand = replan.load(replan.sample_path("demo"))["demand"]["quantity"].sum()
+    assert at.caption[0].value == f"Total demand: {demand:,.0f}"
+
+
+def test_an_edit_shows_at_once_and_changes_the_plan():
+    at = _page(_app(), "Inputs")
+    cost = _number(next(m.value for m in _page(_app(), "Plan").metric if m.label == "Total cost"))
+    before = _number(at.caption[0].value)
+    at.session_state["edit:demo:demand:1"] = {"edited_rows": {0: {"quantity": 5000}}, "added_rows": [],
+                                              "deleted_rows": []}
+    at.run()
+    first = at.session_state["scenarios"]["demo"].tables["demand"]["quantity"]
+    assert _number(at.caption[0].value) == before - 55 + 5000 == pytest.approx(first.sum())
+    at.sidebar.button(key="solve").click().run()
+    _page(at, "Plan")
+    assert _number(_metric(at, "Total cost")) > cost
+    assert not at.warning  # the plan is up to date with the edit
+
+
+def test_bad_edit_is_reported_beside_its_table_and_nothing_is_lost():
+    at = _page(_app(), "Inputs")
+    at.session_state["edit:demo:demand:1"] = {"edited_rows": {1: {"quantity": -5}}, "added_rows": [],
+                                              "deleted_rows": []}
+    at.run()
+    at.sidebar.button(key="solve").click().run()
+    assert any("see **Inputs**" in e.value for e in at.sidebar.error)
+    messages = " ".join(e.value for e in at.error)
+    assert "demand, row 3, column quantity: expected a number ≥ 0 (got '-5')" in messages
+    assert any(t.label.startswith("demand ⚠") for t in at.tabs)
+    assert at.session_state["scenarios"]["demo"].tables["demand"]["quantity"].iloc[1] == -5
+    _page(at, "Plan")
+    assert any("inputs changed" in w.value for w in at.warning)  # the old plan stays, marked stale
+
+
+def test_bad_upload_keeps_every_value_and_names_the_problem():
+    good = replan.sample_path("demo")
+    files = [(f.name, f.read_bytes()) for f in good.iterdir()]
+    files = [(n, b.replace(b"GLV-NIT-M,DC-Leeds,0.0308", b"GLV-NIT-M,DC-Leeds,cheap")
+              if n == "items.csv" else b) for n, b in files]
+    scenario = from_uploads("mine", files)
+    assert scenario.problems == []  # reading is fine; checking finds the problem
+    with pytest.raises(replan.InputError) as error:
+        scenario.instance()
+    assert any(p.table == "items" and p.column == "holding_cost" and p.value == "cheap"
+               for p in error.value.problems)
+    assert "cheap" in scenario.tables["items"]["holding_cost"].tolist()  # kept as typed, as text
+    assert len(scenario.tables["demand"]) == len(replan.load(good)["demand"])
+
+
+def test_not_a_workbook_is_refused_with_a_message():
+    scenario = from_uploads("mine", [("plan.xlsx", b"this is not a workbook")])
+    assert scenario.problems and "plan.xlsx" in str(scenario.problems[0])
+
+
+def test_what_if_scenario_and_side_by_side_comparison():
+    at = _page(_app(), "Scenarios")
+    shut = next(s for s in at.selectbox if s.label == "Supplier shut")
+    shut.set_value("Pacific Safety Supply")
+    group = next(m for m in at.multiselect if m.label == "Items with changed demand")
+    group.set_value(["GLV-NIT-M", "GLV-NIT-L"])
+    next(b for b in at.button if b.label == "Create scenario").click().run()
+    assert not at.exception, at.exception
+    name = "demo (what-if)"
+    assert at.sidebar.selectbox(key="scenario_choice").value == name
+    what_if = at.session_state["scenarios"][name]
+    closed = what_if.tables["supplier_capacity"]
+    assert set(closed.loc[closed["supplier"] == "Pacific Safety Supply", "period"]) == {3, 4, 5}
+    at.sidebar.button(key="solve").click().run()
+    _page(at, "Scenarios")
+    compared = at.dataframe[0].value
+    assert list(compared.columns) == ["measure", "demo", name, "change"]
+    total = compared.set_index("measure").loc["total cost"]
+    assert total["change"] == pytest.approx(total[name] - total["demo"])
+    assert any(m.value.startswith("**Orders that differ**") for m in at.markdown)
+
+
+def test_downloads_give_a_workbook_csv_files_and_the_promise_list(started):
+    at = _page(started, "Download")
+    labels = [b.label for b in at.get("download_button")]
+    assert labels == ["Plan workbook (.xlsx)", "Plan folder (CSV files, .zip)",
+                      "Customer communication list (.csv)"]
+    plan = at.session_state["scenarios"]["demo"].plan
+    book = openpyxl.load_workbook(io.BytesIO(plan.excel_bytes()))
+    assert {"kpis", "orders", "inventory", "fulfillment", "exceptions"} <= set(book.sheetnames)
+
+
+def test_sessions_do_not_see_each_others_data():
+    one, two = _page(_app(), "Inputs"), _page(_app(), "Inputs")
+    one.session_state["edit:demo:demand:1"] = {"edited_rows": {0: {"quantity": 999}}, "added_rows": [],
+                                               "deleted_rows": []}
+    one.run()
+    two.run()
+    assert _number(one.caption[0].value) != _number(two.caption[0].value)
+    assert two.session_state["scenarios"]["demo"].tables["demand"]["quantity"].iloc[0] == 55
