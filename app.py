@@ -14,13 +14,13 @@ from replan import io, sample_path
 from replan.ui import pages
 from replan.ui.scenario import Scenario, from_raw
 
-PAGES = {"Plan": pages.plan_page, "Inputs": pages.inputs_page, "Download": pages.download_page}
+PAGES = {"Plan": pages.plan_page, "Download": pages.download_page}
+ORDER = ("Plan", "Inputs", "Scenarios", "Download")
 
 
 def start() -> None:
     """A new session: the demo scenario, solved."""
     demo = from_raw("demo", io.read(sample_path("demo")))
-    demo.settings["time_limit"] = min(float(demo.settings.get("time_limit") or 5), 5.0)
     st.session_state.scenarios = {demo.name: demo}
     st.session_state.current = demo.name
     pages.solve_scenario(demo)
@@ -45,7 +45,7 @@ with st.sidebar:
         st.session_state.scenario_choice = st.session_state.current
     st.session_state.current = st.selectbox("Scenario", names, key="scenario_choice")
     scenario = scenarios[st.session_state.current]
-    page = st.radio("Page", [*PAGES, "Scenarios"], key="page")
+    page = st.radio("Page", ORDER, key="page")
     st.divider()
     pages.settings_panel(scenario)
     if st.button("Solve", type="primary", key="solve", width="stretch"):
@@ -55,5 +55,7 @@ with st.sidebar:
 st.header(f"{page} · {scenario.name}")
 if page == "Scenarios":
     pages.scenarios_page(scenarios, scenario, select)
+elif page == "Inputs":
+    pages.inputs_page(scenario, scenarios, select)
 else:
     PAGES[page](scenario)

@@ -148,7 +148,7 @@ def _demo() -> tuple[dict[str, pd.DataFrame], dict[str, object]]:
                                     "lead_time": 1, "unit_cost": 0.15, "item": "",
                                     "capacity": 2500}]),
     }
-    return tables, {"horizon": T, "start_date": "2026-01-05", "period_days": 7, "time_limit": 20,
+    return tables, {"horizon": T, "start_date": "2026-01-05", "period_days": 7, "time_limit": 5,
                     "mip_gap": 0.01}
 
 

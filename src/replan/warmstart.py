@@ -22,6 +22,8 @@ from .solvers import Engine, Result
 
 ROUNDINGS = (lambda p: np.floor(p + 1e-6), lambda p: np.ceil(p - 1e-6))
 """Down (opens only the lines the LP fills by a pack or more) and up (opens every line it uses)."""
+NOTHING = np.zeros_like
+"""The last resort: order nothing (feasible unless a service limit or storage forbids it)."""
 
 
 def warm_start(built: Built, engine: Engine, relaxed: Result,
@@ -42,7 +44,9 @@ def warm_start(built: Built, engine: Engine, relaxed: Result,
         result = engine.solve(fix_orders(built, rounding(packs), free_packs=True), remaining(), 0.01)
         if result.x is not None and (best is None or result.objective < best.objective):
             best = result
-    return None if best is None else model.clean(best.x)
+    if best is None:  # e.g. a max_share that the roundings break
+        best = engine.solve(fix_orders(built, NOTHING(packs)), remaining(), 0.01)
+    return None if best.x is None else model.clean(best.x)
 
 
 def fix_orders(built: Built, packs: np.ndarray, free_packs: bool = False) -> Compiled:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Callable
 
 import pandas as pd
@@ -118,7 +119,7 @@ def orders_section(plan: Plan) -> None:
     now = orders[orders["order_period"] == 1].sort_values(["supplier", "item"])
     st.subheader(f"Orders to place now ({len(now)})")
     by_supplier = now.groupby("supplier", as_index=False).agg(lines=("item", "size"),
-                                                             units=("quantity", "sum"), spend=("cost", "sum"))
+                                                             units=("quantity", "sum"), spend=("cost", "sum")).round(2)
     st.dataframe(by_supplier, hide_index=True, width="stretch")
     st.dataframe(now[columns], hide_index=True, width="stretch")
     later = orders[orders["order_period"] > 1].sort_values(["order_period", "supplier", "item"])
@@ -137,9 +138,10 @@ def item_section(plan: Plan) -> None:
 
 # ---- inputs -------------------------------------------------------------------------------------
 
-def inputs_page(scenario: Scenario) -> None:
+def inputs_page(scenario: Scenario, all_scenarios: dict[str, Scenario],
+                select: Callable[[str], None]) -> None:
     summary = st.container()  # filled after the editors, so that it shows this run's edits
-    upload_box(scenario)
+    upload_box(scenario, all_scenarios, select)
     show_problems([p for p in scenario.problems if p.table not in TABLES])
     tabs = st.tabs([_tab_label(scenario, name) for name in TABLES])
     for tab, (name, table) in zip(tabs, TABLES.items()):
@@ -182,25 +184,29 @@ def _column_config(column, values: pd.Series):
     return st.column_config.TextColumn(column.name, help=help_, required=column.required)
 
 
-def upload_box(scenario: Scenario) -> None:
+def upload_box(scenario: Scenario, all_scenarios: dict[str, Scenario], select: Callable[[str], None]) -> None:
     with st.expander("Bring your own data"):
-        st.write("Upload one workbook (.xlsx, a sheet per table) or the CSV files of a folder "
-                 "(and its settings.toml). The template has every sheet and column, with example rows.")
+        st.write("Upload one workbook (.xlsx, a sheet per table) or CSV files named after their tables "
+                 "(and a settings.toml). They load as a new scenario, so nothing here is lost; tables "
+                 "you do not upload are copied from this scenario. The template has every sheet and "
+                 "column, with example rows.")
         st.download_button("Download the template workbook", _template(), "replan-template.xlsx",
                            key="template")
         files = st.file_uploader("Input files", type=["xlsx", "csv", "toml"], accept_multiple_files=True,
-                                 key=f"upload:{scenario.name}")
-        if files and st.button("Load these files into this scenario", key="load_upload"):
-            loaded = from_uploads(scenario.name, [(f.name, f.getvalue()) for f in files])
-            scenario.replace_tables(loaded.tables)
-            scenario.settings = {**scenario.settings, **loaded.settings}
-            scenario.problems, scenario.plan = loaded.problems, None
-            if not loaded.problems:
-                try:
-                    scenario.problems = list(scenario.instance().warnings)
-                except InputError as error:
-                    scenario.problems = list(error.problems)
+                                 key="upload")
+        if files and st.button("Load as a new scenario", key="load_upload"):
+            name = _unique(all_scenarios, Path(files[0].name).stem if len(files) == 1 else "upload")
+            loaded = from_uploads(name, [(f.name, f.getvalue()) for f in files], base=scenario)
+            all_scenarios[name] = loaded
+            select(name)
             st.rerun()
+
+
+def _unique(all_scenarios: dict[str, Scenario], name: str) -> str:
+    candidate, n = name, 2
+    while candidate in all_scenarios:
+        candidate, n = f"{name} {n}", n + 1
+    return candidate
 
 
 @st.cache_data

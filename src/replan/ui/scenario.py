@@ -54,16 +54,27 @@ class Scenario:
             return True
 
 
-def from_raw(name: str, raw: io.RawInput) -> Scenario:
-    """A scenario from what `io.read` returned; reading problems are kept to show."""
-    tables = {t: raw.tables.get(t, pd.DataFrame(columns=TABLES[t].names)) for t in TABLES}
-    scenario = Scenario(name, {}, dict(raw.settings), problems=list(raw.problems))
+def from_raw(name: str, raw: io.RawInput, base: Scenario | None = None) -> Scenario:
+    """A scenario from what `io.read` returned; reading problems are kept to show, and then
+    the checker's. Tables and settings that `raw` lacks come from `base` (else empty)."""
+    def missing(table: str) -> pd.DataFrame:
+        return base.tables[table].copy() if base else pd.DataFrame(columns=TABLES[table].names)
+
+    tables = {t: raw.tables[t] if t in raw.tables else missing(t) for t in TABLES}
+    settings = {**(base.settings if base else {}), **raw.settings}
+    scenario = Scenario(name, {}, settings, problems=list(raw.problems))
     scenario.replace_tables(tables)
+    if not scenario.problems:
+        try:
+            scenario.problems = list(scenario.instance().warnings)
+        except InputError as error:
+            scenario.problems = list(error.problems)
     return scenario
 
 
-def from_uploads(name: str, files: Iterable[tuple[str, bytes]]) -> Scenario:
-    """A scenario from uploaded files: one .xlsx workbook, or CSV files (and settings.toml)."""
+def from_uploads(name: str, files: Iterable[tuple[str, bytes]], base: Scenario | None = None) -> Scenario:
+    """A scenario from uploaded files: one .xlsx workbook, or CSV files (and settings.toml);
+    what they lack comes from `base`."""
     files = list(files)
     with tempfile.TemporaryDirectory() as folder:
         for filename, data in files:
@@ -73,7 +84,7 @@ def from_uploads(name: str, files: Iterable[tuple[str, bytes]]) -> Scenario:
         raw = io.read(source)
         if len(books) > 1:
             raw.problems.append(Problem("input", None, None, ", ".join(books), "one workbook at a time"))
-    return from_raw(name, raw)
+    return from_raw(name, raw, None if books else base)
 
 
 def editable(frame: pd.DataFrame, table: Table | None) -> pd.DataFrame:

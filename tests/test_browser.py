@@ -1,0 +1,146 @@
+"""End to end in a real browser: Debian's Chromium driven by Playwright against `streamlit run app.py`.
+
+Skipped on a machine without /usr/bin/chromium, except in CI (`CI` set), where
+a missing browser fails the run. Set REPLAN_SCREENSHOT=1 to refresh the
+README's screenshot (docs/app-plan.png).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing: .ci/run must install Debian's chromium", pytrace=False)
+    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def server():
+    """The app served on a free local port, until the module's tests are done."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("streamlit did not start")
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture
+def page(server):
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 3000}, accept_downloads=True)
+        page.set_default_timeout(90_000)
+        page.goto(server)
+        _metric(page, "Total cost")
+        yield page
+        browser.close()
+
+
+def _metric(page, label: str) -> str:
+    metric = page.get_by_test_id("stMetric").filter(has_text=label)
+    metric.first.wait_for()
+    return metric.first.get_by_test_id("stMetricValue").inner_text()
+
+
+def _go(page, name: str) -> None:
+    page.get_by_test_id("stSidebar").get_by_test_id("stRadioGroup").get_by_text(name, exact=True).click()
+    page.get_by_role("heading", name=re.compile(f"^{name} ·")).wait_for()
+
+
+def _number(text: str) -> float:
+    return float(re.sub(r"[^0-9.\-]", "", text))
+
+
+def test_edit_a_cell_solve_and_download_the_workbook(page, tmp_path):
+    cost = _number(_metric(page, "Total cost"))
+    time.sleep(2)  # let the grids paint
+    shot = tmp_path / "plan.png"
+    page.screenshot(path=shot, full_page=True)
+    assert shot.stat().st_size > 50_000
+    if os.environ.get("REPLAN_SCREENSHOT"):
+        shutil.copy(shot, ROOT / "docs" / "app-plan.png")
+
+    _go(page, "Inputs")
+    page.get_by_role("tab", name="demand").click()
+    total = _number(page.get_by_text("Total demand:").inner_text())
+    grid = page.get_by_test_id("stDataFrame").filter(visible=True).first
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 100, box["y"] + 35 + 17)  # first row, first column (item)
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")                     # quantity
+    page.keyboard.press("Enter")
+    page.locator("input.gdg-input").fill("5000")
+    page.keyboard.press("Enter")
+    page.get_by_text(f"Total demand: {total - 55 + 5000:,.0f}").wait_for()
+
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Solve").click()
+    page.get_by_test_id("stSidebar").get_by_text(re.compile(r"^(optimal|feasible) in .*, gap")).wait_for()
+    _go(page, "Plan")
+    assert _number(_metric(page, "Total cost")) > cost
+
+    _go(page, "Download")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Plan workbook (.xlsx)").click()
+    path = tmp_path / "plan.xlsx"
+    download.value.save_as(path)
+    book = openpyxl.load_workbook(path)
+    assert {"kpis", "orders", "inventory", "fulfillment", "exceptions"} <= set(book.sheetnames)
+    header = [c.value for c in book["orders"][1]]
+    assert header[:3] == ["supplier", "item", "location"] and book["orders"].max_row > 1
+    kpis = {row[0].value: row[1].value for row in book["kpis"].iter_rows(min_row=2)}
+    assert float(kpis["objective"]) > cost
+
+
+def test_a_bad_upload_is_named_beside_its_table_and_loses_nothing(page, tmp_path):
+    bad = (ROOT / "data" / "demo" / "items.csv").read_text().replace("GLV-NIT-M,DC-Leeds,0.0308",
+                                                                     "GLV-NIT-M,DC-Leeds,cheap")
+    (tmp_path / "items.csv").write_text(bad)
+    _go(page, "Inputs")
+    page.get_by_text("Bring your own data").click()
+    page.locator("input[type=file]").set_input_files(str(tmp_path / "items.csv"))
+    page.get_by_role("button", name="Load as a new scenario").click()
+    page.get_by_role("heading", name="Inputs · items").wait_for()
+    page.get_by_text("items, row 2, column holding_cost: expected a number ≥ 0 (got 'cheap')").wait_for()
+    page.get_by_role("tab", name=re.compile("items ⚠")).wait_for()
+    # the demo scenario is untouched and still solved
+    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").first.click()
+    page.get_by_role("option", name="demo", exact=True).click()
+    _go(page, "Plan")
+    assert _number(_metric(page, "Total cost")) > 0
