@@ -139,8 +139,10 @@ def solve_whole(instance: Instance, options: Options, say: Progress, index: Inde
     build_seconds = time.perf_counter() - began
     rows, cols = built.model.shape
     say(f"built {cols:,} variables and {rows:,} constraints in {build_seconds:.2f} s; solving with {name}")
-    result = _run(built, name, limit, gap, options.strong)
-    say(f"{result.status.value} in {result.seconds:.2f} s")
+    result = _run(built, name, limit, gap, options.strong, say)
+    closing = "" if result.x is None or result.bound is None else \
+        f", gap {report.gap(result.objective, min(result.bound, result.objective)):.1%}"
+    say(f"{result.status.value} in {result.seconds:.2f} s{closing}")
     kpis = {"status": result.status.value, "objective": None, "bound": None, "mip_gap": None,
             "costs": None, "fill_rate": None, "backorder_unit_periods": None, "solver": name,
             "build_seconds": round(build_seconds, 3), "solve_seconds": round(result.seconds, 3),
@@ -155,7 +157,8 @@ def solve_whole(instance: Instance, options: Options, say: Progress, index: Inde
     return _plan(built, result, kpis)
 
 
-def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool) -> Result:
+def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
+         say: Progress = lambda _: None) -> Result:
     """Solve; make served quantities whole if need be; never come back empty-handed in time.
 
     Every solve of the run (warm start, MIP, whole-units re-solve) draws on one
@@ -168,7 +171,15 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool)
         return None if limit is None else max(limit - (time.perf_counter() - began), 1.0)
 
     built, relaxed = tighten(built, solver, remaining, strong)
+    if relaxed.objective is not None:
+        cuts = built.model.row_blocks.get("cuts")
+        added = 0 if cuts is None else cuts.stop - cuts.start
+        say(f"LP bound {relaxed.objective:,.2f} with {added:,} (l,S) inequalities added")
     start = warm_start(built, solver, relaxed, remaining)
+    if start is not None and relaxed.objective is not None:
+        first = float(built.model.c @ start)
+        say(f"first plan {first:,.2f}, within {report.gap(first, relaxed.objective):.1%} of the optimum; "
+            "the solver now improves plan and bound")
     result = solver.solve(built.model, remaining(), gap, start=start)
     result = dataclasses.replace(result, seconds=time.perf_counter() - began)
     if result.x is None and result.status == Status.ERROR:
