@@ -113,6 +113,18 @@ def test_decomposed_plan_equals_one_solve(monkeypatch):
     assert audit(inst, in_parallel) == []
 
 
+def test_parts_run_on_a_dask_cluster(monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    inst = replan.from_tables(*generate(12, 4, 6))
+    monkeypatch.setattr(decompose, "PART_SIZE", 1)
+    alone = replan.solve(inst, mip_gap=1e-9)
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2,
+                            dashboard_address=None) as client:
+        clustered = replan.solve(inst, mip_gap=1e-9, workers=2, executor=client.get_executor())
+    assert clustered.kpis["parts"] == alone.kpis["parts"] > 3
+    assert clustered.objective == pytest.approx(alone.objective, rel=1e-7)
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(inst=instances())
 def test_warm_start_is_a_feasible_plan(inst):

@@ -7,6 +7,7 @@ stderr; no traceback ever reaches the user.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
 import sys
@@ -71,12 +72,24 @@ def solve(
     formulation: Optional[Formulation] = typer.Option(None, help="strong (default) or plain "
                                                       "(the textbook big-M model)."),
     workers: int = typer.Option(1, min=1, help="Processes solving independent parts side by side."),
+    cluster: Optional[str] = typer.Option(None, help="A Dask scheduler's address (tcp://host:8786): "
+                                                     "the parts run on its workers."),
 ) -> int:
     """Plan INPUT and write the plan folder OUT."""
     instance = load(input)
     _warn(instance)
-    plan = solve_plan(instance, solver=solver, time_limit=time_limit, mip_gap=gap, progress=_say,
-                      formulation=formulation and formulation.value, workers=workers)
+    with contextlib.ExitStack() as stack:
+        executor = None
+        if cluster:
+            try:
+                from distributed import Client
+            except ImportError:
+                _say("--cluster needs Dask: pip install 'replan[scale]'")
+                return FAILED
+            executor = stack.enter_context(Client(cluster)).get_executor()
+        plan = solve_plan(instance, solver=solver, time_limit=time_limit, mip_gap=gap, progress=_say,
+                          formulation=formulation and formulation.value, workers=workers,
+                          executor=executor)
     plan.write(out)
     if excel is not None and plan.orders is not None:
         plan.to_excel(excel)

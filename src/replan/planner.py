@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
@@ -40,7 +40,7 @@ class Options:
 
 def solve(instance: Instance, solver: str | None = None, time_limit: float | None = None,
           mip_gap: float | None = None, progress: Progress | None = None,
-          formulation: str | None = None, workers: int = 1) -> Plan:
+          formulation: str | None = None, workers: int = 1, executor: Executor | None = None) -> Plan:
     """Plan `instance` at least cost.
 
     Parameters
@@ -63,6 +63,9 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
     workers : int, optional
         Processes that solve independent parts of the instance side by side
         (see `replan.decompose`); default 1, one after another.
+    executor : concurrent.futures.Executor, optional
+        Where the `workers` queues of parts run instead of a local process
+        pool, e.g. a Dask cluster's `distributed.Client(address).get_executor()`.
 
     Returns
     -------
@@ -92,13 +95,14 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
         return solve_whole(instance, options, say, index)
     say(f"{len(groups)} independent parts of {index.K:,} item-locations; solving each")
     queues = _queues(instance, groups, max(1, workers))
-    if len(queues) == 1:
+    if len(queues) == 1 and executor is None:
         plans = solve_queue(queues[0], options, say)
+    elif executor is not None:
+        plans = [p for done in executor.map(solve_queue, queues, [options] * len(queues)) for p in done]
     else:
         # spawn, not fork: a forked child inherits HiGHS's thread pool half-made and hangs
         with ProcessPoolExecutor(len(queues), mp_context=multiprocessing.get_context("spawn")) as pool:
-            plans = [plan for done in pool.map(solve_queue, queues, [options] * len(queues))
-                     for plan in done]
+            plans = [p for done in pool.map(solve_queue, queues, [options] * len(queues)) for p in done]
     plan = decompose.join(instance, plans, time.perf_counter() - began)
     say(f"{plan.status} in {plan.kpis['solve_seconds']:.2f} s")
     return plan
