@@ -96,3 +96,21 @@ def test_data_format_documents_every_column():
             assert f"| `{column}`" in section, (table.name, column)
     for key in SETTINGS:
         assert f"| `{key}`" in text
+
+
+@pytest.mark.parametrize("name", replan.SAMPLES)
+def test_an_instance_round_trips_through_from_tables(name):
+    """An analyst can change `instance.tables` and check them again: limits stored as
+    infinity and settings left unset are taken back as "none"."""
+    inst = replan.load(replan.sample_path(name))
+    again = replan.from_tables(inst.tables, inst.settings.as_dict())
+    assert again.digest == inst.digest
+
+
+def test_none_and_inf_mean_no_limit_in_a_csv(tmp_path):
+    folder = replan.write_sample("demo", tmp_path / "demo")
+    suppliers = (folder / "suppliers.csv").read_text().splitlines()
+    suppliers[1] = suppliers[1].replace(",6000.0,", ",none,").replace(",6000,", ",none,")
+    (folder / "suppliers.csv").write_text("\n".join(suppliers) + "\n")
+    capacity = replan.load(folder)["suppliers"]["capacity"]
+    assert capacity.iloc[0] == float("inf")

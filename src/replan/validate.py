@@ -20,8 +20,9 @@ import pandera.pandas as pa
 from .errors import InputError, Problem
 from .instance import Instance, Settings
 from .io import ROW, RawInput
-from .tables import SETTINGS, TABLES, Column, Table
+from .tables import NONE, SETTINGS, TABLES, Column, Table
 
+NO_LIMIT = {"none", "inf", "infinity"}
 TRUE = {"true", "yes", "y", "1", "t"}
 FALSE = {"false", "no", "n", "0", "f"}
 SOLVERS = {"highs", "cbc", "scip"}
@@ -98,6 +99,8 @@ def _parse_table(table: Table, frame: pd.DataFrame, problems: list[Problem]) -> 
 
 def _parse_column(table: str, column: Column, text: pd.Series, rows: pd.Series,
                   problems: list[Problem]) -> pd.Series:
+    if column.default is NONE:  # a limit: "none" or "inf" (how an Instance stores it) means no limit
+        text = text.where(~text.str.strip().str.lower().isin(NO_LIMIT), "")
     blank = text == ""
     if column.required:
         for row in rows[blank]:
@@ -191,6 +194,8 @@ def _parse_settings(raw: dict[str, Any], problems: list[Problem], today: dt.date
     values: dict[str, Any] = {}
     for key, value in raw.items():
         key = str(key).strip().lower()
+        if value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == "":
+            continue  # not set: the default
         if key not in SETTINGS:
             problems.append(Problem("settings", None, key, _show(value),
                                     f"one of the keys {', '.join(SETTINGS)} (ignored)", "warning"))
