@@ -22,6 +22,8 @@ from .solvers import Engine, Result
 
 ROUNDINGS = (lambda p: np.floor(p + 1e-6), lambda p: np.ceil(p - 1e-6))
 """Down (opens only the lines the LP fills by a pack or more) and up (opens every line it uses)."""
+SHARE = 0.15
+"""Of the time left, the most one re-optimisation of packs may take."""
 NOTHING = np.zeros_like
 """The last resort: order nothing (feasible unless a service limit or storage forbids it)."""
 
@@ -30,10 +32,10 @@ def warm_start(built: Built, engine: Engine, relaxed: Result,
                remaining: Callable[[], float | None]) -> np.ndarray | None:
     """The cheapest plan among the roundings of the LP solution `relaxed`; None if none is feasible.
 
-    Each rounding decides which lines, tiers and shipments are on; a solve
-    with those decisions fixed then re-optimises the packs of the open lines
-    (whole numbers, within the MOQ and tier ranges) and everything else.
-    `remaining()` gives the seconds left of the whole solve's time limit (None: no limit).
+    Each rounding fixes every order (an LP: fast with any engine), then a short
+    solve with only the open lines' packs free re-optimises their quantities
+    within MOQs and tier ranges. `remaining()` gives the seconds left of the
+    whole solve's time limit (None: no limit).
     """
     model = built.model
     if relaxed.x is None:
@@ -41,9 +43,15 @@ def warm_start(built: Built, engine: Engine, relaxed: Result,
     packs = relaxed.x[built.vars.order]
     best = None
     for rounding in ROUNDINGS:
-        result = engine.solve(fix_orders(built, rounding(packs), free_packs=True), remaining(), 0.01)
-        if result.x is not None and (best is None or result.objective < best.objective):
-            best = result
+        fixed = engine.solve(fix_orders(built, rounding(packs)), remaining(), 0.01)
+        if fixed.x is None:
+            continue
+        left = remaining()
+        free = engine.solve(fix_orders(built, rounding(packs), free_packs=True),
+                            None if left is None else SHARE * left, 0.01, start=model.clean(fixed.x))
+        for result in (fixed, free):
+            if result.x is not None and (best is None or result.objective < best.objective):
+                best = result
     if best is None:  # e.g. a max_share that the roundings break
         best = engine.solve(fix_orders(built, NOTHING(packs)), remaining(), 0.01)
     return None if best.x is None else model.clean(best.x)
