@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from typer.testing import CliRunner
@@ -22,7 +24,8 @@ def test_rounding_ignores_solver_noise_in_both_directions():
 
 
 class NoIncumbent:
-    """An engine that, like a MIP stopped early, finds no plan for any model with integers."""
+    """An engine that, like one stopped early, finds no plan for any model with integers and
+    proves nothing about an LP (its solution comes back as merely feasible, with no bound)."""
 
     name = "stub"
 
@@ -35,7 +38,8 @@ class NoIncumbent:
     def solve(self, model, time_limit, mip_gap, start=None) -> Result:
         if model.integer.any():
             return Result(Status.ERROR, bound=self.bound, message="Time limit reached")
-        return solvers.engine("highs").solve(model, time_limit, mip_gap)
+        result = solvers.engine("highs").solve(model, time_limit, mip_gap)
+        return dataclasses.replace(result, status=Status.FEASIBLE, bound=None)
 
 
 def use_stub(monkeypatch, bound: float | None) -> None:
@@ -75,3 +79,24 @@ def test_cli_reports_a_plan_without_a_proven_bound(monkeypatch, tmp_path):
                                         "--solver", "stub"])
     assert done.exit_code == 0, done.output
     assert "feasible: total cost" in done.output and "(no bound)" in done.output
+
+
+def test_the_tightened_lp_bound_counts_when_the_mip_proves_none(monkeypatch):
+    """A MIP stopped before its root LP has no bound of its own; the LP relaxation's is valid."""
+    class NoMipBound:
+        name = "nomipbound"
+
+        def available(self) -> bool:
+            return True
+
+        def solve(self, model, time_limit, mip_gap, start=None) -> Result:
+            result = solvers.engine("highs").solve(model, time_limit, mip_gap, start)
+            return dataclasses.replace(result, status=Status.FEASIBLE, bound=None) \
+                if model.integer.any() else result
+
+    monkeypatch.setitem(solvers.ENGINES, "nomipbound", NoMipBound())
+    inst = shortage()
+    plan = replan.solve(inst, solver="nomipbound", mip_gap=1e-9)
+    exact = replan.solve(inst, mip_gap=1e-9)
+    assert plan.kpis["bound"] is not None
+    assert plan.kpis["bound"] <= exact.objective + 1e-9 <= plan.objective + 1e-9

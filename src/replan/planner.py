@@ -185,7 +185,9 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
         say(f"first plan {first:,.2f}, within {report.gap(first, relaxed.objective):.1%} of the optimum; "
             "the solver now improves plan and bound")
     result = solver.solve(built.model, remaining(), gap, start=start)
-    result = dataclasses.replace(result, seconds=time.perf_counter() - began)
+    result = dataclasses.replace(result, seconds=time.perf_counter() - began,
+                                 bound=_best_bound(result.bound, relaxed.bound
+                                                   if relaxed.status == Status.OPTIMAL else None))
     if result.x is None and result.status == Status.ERROR:
         fallback = solver.solve(_order_nothing(built.model), None, gap)
         if fallback.x is not None:
@@ -204,6 +206,13 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
         if again.x is not None:
             return dataclasses.replace(again, seconds=time.perf_counter() - began)
     return result
+
+
+def _best_bound(mip: float | None, lp: float | None) -> float | None:
+    """The higher of two valid lower bounds: the MIP engine's and the (tightened) LP relaxation's,
+    which is all there is when a large MIP stops before its root LP."""
+    bounds = [b for b in (mip, lp) if b is not None and np.isfinite(b)]
+    return max(bounds) if bounds else None
 
 
 def _whole(built: Built, x: np.ndarray) -> bool:
