@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import openpyxl
-import pandas as pd
 import pytest
 
 import replan

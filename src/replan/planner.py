@@ -6,6 +6,7 @@ analyst's notebook all get the same Plan from the same code.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import multiprocessing
 import time
@@ -97,11 +98,11 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
     queues = _queues(instance, groups, max(1, workers))
     if len(queues) == 1 and executor is None:
         plans = solve_queue(queues[0], options, say)
-    elif executor is not None:
-        plans = [p for done in executor.map(solve_queue, queues, [options] * len(queues)) for p in done]
     else:
-        # spawn, not fork: a forked child inherits HiGHS's thread pool half-made and hangs
-        with ProcessPoolExecutor(len(queues), mp_context=multiprocessing.get_context("spawn")) as pool:
+        with contextlib.ExitStack() as stack:
+            # spawn, not fork: a forked child inherits HiGHS's thread pool half-made and hangs
+            pool = executor or stack.enter_context(
+                ProcessPoolExecutor(len(queues), mp_context=multiprocessing.get_context("spawn")))
             plans = [p for done in pool.map(solve_queue, queues, [options] * len(queues)) for p in done]
     plan = decompose.join(instance, plans, time.perf_counter() - began)
     say(f"{plan.status} in {plan.kpis['solve_seconds']:.2f} s")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from io import BytesIO
 from pathlib import Path
 from typing import Callable
 
@@ -12,7 +13,7 @@ import streamlit as st
 from .. import available_solvers, scenarios as whatif, solve
 from ..errors import InputError, Problem
 from ..io import write_template
-from ..plan import Plan
+from ..plan import Plan, escape
 from ..tables import SETTINGS, TABLES, Table
 from . import charts
 from .scenario import Scenario, from_uploads, totals
@@ -211,8 +212,7 @@ def _unique(all_scenarios: dict[str, Scenario], name: str) -> str:
 
 @st.cache_data
 def _template() -> bytes:
-    import io
-    buffer = io.BytesIO()
+    buffer = BytesIO()
     write_template(buffer)
     return buffer.getvalue()
 
@@ -313,5 +313,4 @@ def download_page(scenario: Scenario) -> None:
 
 
 def _escaped_csv(frame: pd.DataFrame) -> bytes:
-    from ..plan import escape
     return frame.map(escape).to_csv(index=False).encode()
