@@ -34,6 +34,7 @@ def components(index: Index, budget: float | None) -> np.ndarray:
     K = index.K
     if budget is not None or K == 0:
         return np.zeros(K, int)
+    # graph nodes: item-locations 0..K-1, then suppliers, locations and lane rows as hubs
     offers, suppliers = index.offers, index.suppliers
     linking = (np.isfinite(index.supplier_capacity).any(axis=1)
                | (suppliers["order_cost"].to_numpy(float) > 0))
