@@ -91,7 +91,8 @@ def subset(instance: Instance, rows: np.ndarray) -> Instance:
 def join(instance: Instance, plans: list[Plan], seconds: float) -> Plan:
     """One plan of the whole from the plans of its parts.
 
-    Status is the worst of the parts'; costs, objective and bound add up;
+    Status is the worst of the parts'; costs, objective and bound add up (a
+    part without a bound adds 0, a valid bound as costs are never negative);
     the gap is the whole's. An infeasible or failed part makes the whole so,
     with the exceptions of every part.
     """
@@ -113,8 +114,8 @@ def join(instance: Instance, plans: list[Plan], seconds: float) -> Plan:
               for name in ("orders", "inventory", "fulfillment", "transfers")}
     costs = {bucket: float(sum(p.kpis["costs"][bucket] for p in plans)) for bucket in first["costs"]}
     objective = float(sum(costs.values()))
-    bounds = [p.kpis["bound"] for p in plans]
-    bound = None if any(b is None for b in bounds) else float(sum(bounds))
+    # a part that proved no bound counts 0: every cost is ≥ 0, so 0 bounds any part from below
+    bound = float(sum(p.kpis["bound"] or 0.0 for p in plans))
     kpis.update(objective=objective, bound=bound, mip_gap=report.gap(objective, bound), costs=costs,
                 fill_rate=report.fill_rate(tables["fulfillment"]),
                 backorder_unit_periods=float(tables["inventory"]["backorder"].sum()))

@@ -27,6 +27,8 @@ from .relaxation import tighten
 from .warmstart import warm_start
 
 Progress = Callable[[str], None]
+MIN_SECONDS = 0.05
+"""The least time a step gets once the limit has passed: enough to return, not to overrun."""
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ def solve_queue(parts: list[Instance], options: Options, say: Progress | None = 
     for i, part in enumerate(parts):
         limit = options.time_limit
         if limit is not None:
-            limit = max(1.0, (limit - (time.perf_counter() - began)) * left[i] / left[i:].sum())
+            limit = max(MIN_SECONDS, (limit - (time.perf_counter() - began)) * left[i] / left[i:].sum())
         plans.append(solve_whole(part, dataclasses.replace(options, time_limit=limit),
                                  say or (lambda _: None)))
     return plans
@@ -173,7 +175,7 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
     began = time.perf_counter()
 
     def remaining() -> float | None:
-        return None if limit is None else max(limit - (time.perf_counter() - began), 1.0)
+        return None if limit is None else max(limit - (time.perf_counter() - began), MIN_SECONDS)
 
     built, relaxed = tighten(built, solver, remaining, strong)
     if relaxed.objective is not None:
