@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -155,3 +156,20 @@ def _assert_feasible(model, x: np.ndarray) -> None:
     assert np.all(activity >= model.row_lo - tol) and np.all(activity <= model.row_hi + tol)
     assert np.all(x >= model.lb - 1e-9) and np.all(x <= model.ub + 1e-9)
     assert np.all(np.abs(x[model.integer] - np.round(x[model.integer])) < 1e-9)
+
+
+def test_a_part_without_a_bound_adds_zero_to_the_whole_bound(monkeypatch):
+    """0 bounds any part's cost from below, so the whole keeps a valid (if weak) bound."""
+    inst = replan.from_tables(*generate(12, 4, 6))
+    monkeypatch.setattr(decompose, "PART_SIZE", 1)
+    plan = replan.solve(inst, mip_gap=1e-9)
+    bounded = [dataclasses.replace(p, kpis={**p.kpis}) for p in
+               planner.solve_queue([decompose.subset(inst, rows) for rows in
+                                    decompose.parts(decompose.components(build_index(inst), None))],
+                                   planner.Options("highs", None, 1e-9))]
+    first = bounded[0]
+    bounded[0] = dataclasses.replace(first, kpis={**first.kpis, "bound": None})
+    joined = decompose.join(inst, bounded, 1.0)
+    assert joined.kpis["bound"] == pytest.approx(plan.kpis["bound"] - first.kpis["bound"], abs=1e-6)
+    assert joined.kpis["bound"] <= joined.objective
+    assert joined.objective == pytest.approx(plan.objective, rel=1e-7)
