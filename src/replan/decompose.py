@@ -57,7 +57,12 @@ def components(index: Index, budget: float | None) -> np.ndarray:
 
 
 def parts(component: np.ndarray, size: int | None = None) -> list[np.ndarray]:
-    """Item-location rows grouped into parts: big components alone, small ones packed, largest first."""
+    """Item-location rows grouped into parts: big components alone, small ones packed.
+
+    Smallest part first: each part gets the time left in proportion to its
+    size, and one that finishes early leaves its time to the next, while a
+    large part that overruns its share cannot starve the small ones after it.
+    """
     size = size or PART_SIZE
     members = pd.Series(np.arange(len(component))).groupby(component).agg(list)
     members = sorted(members, key=len, reverse=True)
@@ -67,7 +72,7 @@ def parts(component: np.ndarray, size: int | None = None) -> list[np.ndarray]:
             groups[-1].extend(rows)
         else:
             groups.append(list(rows))
-    return [np.sort(np.asarray(g, int)) for g in groups]
+    return [np.sort(np.asarray(g, int)) for g in reversed(groups)]
 
 
 def subset(instance: Instance, rows: np.ndarray) -> Instance:

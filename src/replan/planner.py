@@ -112,14 +112,15 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
 
 
 def _queues(instance: Instance, groups: list[np.ndarray], workers: int) -> list[list[Instance]]:
-    """The parts as sub-instances, dealt largest first to the least loaded of `workers` queues."""
+    """The parts as sub-instances, dealt largest first to the least loaded of `workers` queues,
+    each queue then solved smallest first (see `decompose.parts`)."""
     queues: list[list[Instance]] = [[] for _ in range(min(workers, len(groups)))]
     load = np.zeros(len(queues))
-    for rows in groups:
+    for rows in reversed(groups):
         q = int(load.argmin())
         queues[q].append(decompose.subset(instance, rows))
         load[q] += len(rows)
-    return queues
+    return [queue[::-1] for queue in queues]
 
 
 def solve_queue(parts: list[Instance], options: Options, say: Progress | None = None) -> list[Plan]:
