@@ -90,6 +90,12 @@ def test_date_that_does_not_parse(demo):
     assert p.value == "next monday"
 
 
+def test_unknown_formulation_is_named(demo):
+    (demo / "settings.toml").write_text('formulation = "fast"\n')
+    p = one(problems(demo), table="settings", column="formulation")
+    assert p.value == "fast" and "strong" in p.expected and "plain" in p.expected
+
+
 def test_empty_table(demo):
     (demo / "suppliers.csv").write_text("supplier,capacity\n")
     assert one(problems(demo), table="suppliers", row=None).expected == "at least one row"
