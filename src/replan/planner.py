@@ -228,8 +228,7 @@ def _whole(built: Built, x: np.ndarray) -> bool:
 def _order_nothing(model: Compiled) -> Compiled:
     """The LP in which every ordering and shipping decision is 0: a plan that always exists
     unless a service limit or storage makes the data infeasible."""
-    ub = np.where(model.integer, 0.0, model.ub)
-    return dataclasses.replace(model, ub=ub, integer=np.zeros_like(model.integer))
+    return dataclasses.replace(model.relaxed(), ub=np.where(model.integer, 0.0, model.ub))
 
 
 def _plan(built: Built, result: Result, kpis: dict) -> Plan:

@@ -43,11 +43,12 @@ def warm_start(built: Built, engine: Engine, relaxed: Result,
     packs = relaxed.x[built.vars.order]
     best = None
     for rounding in ROUNDINGS:
-        fixed = engine.solve(fix_orders(built, rounding(packs)), remaining(), 0.01)
+        rounded = rounding(packs)
+        fixed = engine.solve(fix_orders(built, rounded), remaining(), 0.01)
         if fixed.x is None:
             continue
         left = remaining()
-        free = engine.solve(fix_orders(built, rounding(packs), free_packs=True),
+        free = engine.solve(fix_orders(built, rounded, free_packs=True),
                             None if left is None else SHARE * left, 0.01, start=model.clean(fixed.x))
         for result in (fixed, free):
             if result.x is not None and (best is None or result.objective < best.objective):
