@@ -1,7 +1,8 @@
 """replan: optimization-based replenishment planning.
 
 Load the contract's tables, solve one mixed-integer model for supplier mix,
-lot sizes and backorder allocation, and get the plan back as tables.
+lot sizes and backorder allocation, and get the plan back as tables; or,
+the step before, forecast demand and safety stock from sales history.
 
 >>> import replan
 >>> instance = replan.load(replan.sample_path("peak-season"))
@@ -20,6 +21,7 @@ import pandas as pd
 
 from . import io
 from .errors import InputError, Problem
+from .forecasting import Forecast, forecast
 from .instance import Instance, Settings
 from .plan import Plan
 from .planner import solve
@@ -57,5 +59,5 @@ def from_tables(tables: Mapping[str, pd.DataFrame], settings: Mapping[str, Any] 
     return validate(io.from_frames(tables, settings), today)
 
 
-__all__ = ["InputError", "Instance", "Plan", "Problem", "SAMPLES", "Settings", "Status",
-           "available_solvers", "from_tables", "load", "sample_path", "solve", "write_sample"]
+__all__ = ["Forecast", "InputError", "Instance", "Plan", "Problem", "SAMPLES", "Settings", "Status",
+           "available_solvers", "forecast", "from_tables", "load", "sample_path", "solve", "write_sample"]

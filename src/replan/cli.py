@@ -17,6 +17,7 @@ from typing import Callable, Optional
 import typer
 
 from . import SAMPLES, InputError, load, solve as solve_plan, write_sample
+from .forecasting import forecast as forecast_demand, parse_service_level
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Optimization-based replenishment planning.")
@@ -27,6 +28,11 @@ OK, BAD_INPUT, INFEASIBLE, FAILED = 0, 2, 3, 4
 class Formulation(str, enum.Enum):
     strong = "strong"
     plain = "plain"
+
+
+class Measure(str, enum.Enum):
+    cycle = "cycle"
+    fill_rate = "fill_rate"
 
 
 def _say(text: str) -> None:
@@ -103,6 +109,44 @@ def solve(
     for row in plan.exceptions.head(10).itertuples():
         _say(f"  {row.severity}: {row.message}")
     return INFEASIBLE if plan.status == "infeasible" else FAILED
+
+
+@app.command()
+@_guarded
+def forecast(
+    sales: Path = typer.Argument(..., help="Sales history: a CSV file, an .xlsx workbook, or a "
+                                           "folder holding sales.csv."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder to write demand.csv, items.csv, "
+                             "forecast.csv, accuracy.csv and summary.json into."),
+    horizon: Optional[int] = typer.Option(None, min=1, help="Periods to forecast; default the "
+                                          "planning folder's horizon, else 13."),
+    service_level: str = typer.Option("0.95", "--service-level", help="Target for every item "
+                                      "(0.95), or per ABC class (A=0.98,B=0.95,C=0.9)."),
+    measure: Measure = typer.Option(Measure.cycle, help="cycle: chance of no stockout in a "
+                                    "period; fill_rate: share of demand served from stock."),
+    service_levels: Optional[Path] = typer.Option(None, "--service-levels", help="CSV file of "
+                                                  "item, location, service_level: per-item targets."),
+    input: Optional[Path] = typer.Option(None, "--input", help="Planning folder or workbook: its "
+                                         "start date, periods and lead times are used, and OUT "
+                                         "becomes a complete planning folder."),
+    workers: int = typer.Option(1, min=1, help="Processes forecasting side by side."),
+) -> int:
+    """Forecast demand and safety stock from SALES and write them to OUT."""
+    planning = load(input) if input is not None else None
+    result = forecast_demand(sales, horizon=horizon, planning=planning,
+                             service_level=parse_service_level(service_level),
+                             measure=measure.value, service_levels=service_levels, workers=workers)
+    result.write(out, planning)
+    for warning in result.warnings:
+        _say(f"warning: {warning}")
+    s = result.summary
+    methods = ", ".join(f"{name} {count}" for name, count in s["methods"].items())
+    accuracy = "no backtest" if s["wape"] is None else f"WAPE {s['wape']:.1%}, bias {s['bias']:+.1%}"
+    _say(f"forecast {s['series']} series over {s['horizon']} periods ({accuracy}; {methods}; "
+         f"{s['flagged']} flagged) -> {out}")
+    if planning is not None:
+        _say(f"plan it with: replan solve {out} --out plan")
+    return OK
 
 
 @app.command()

@@ -7,15 +7,19 @@ gets a `_row` column: the row as the user sees it (header = row 1).
 
 from __future__ import annotations
 
+import contextlib
+import json
+import shutil
 import tomllib
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Mapping
+from typing import Any, BinaryIO, Iterator, Mapping
 
 import pandas as pd
 
 from .errors import Problem
-from .tables import SETTINGS, TABLES
+from .tables import OTHER_TABLES, SETTINGS, TABLES
 
 ROW = "_row"
 TEMPLATE_SETTINGS = {"horizon": 12, "start_date": "2026-01-05", "time_limit": 10}
@@ -52,9 +56,14 @@ def from_frames(tables: Mapping[str, pd.DataFrame], settings: Mapping[str, Any] 
             raw.problems.append(Problem(name, None, None, None,
                                         f"one of the tables {', '.join(TABLES)}", "warning"))
             continue
-        text = frame.reset_index(drop=True).astype(object).where(frame.notna().to_numpy(), "")
-        raw.tables[name] = _tidy(text.map(_as_text), name, raw.problems)
+        raw.tables[name] = text_table(frame, name, raw.problems)
     return raw
+
+
+def text_table(frame: pd.DataFrame, name: str, problems: list[Problem]) -> pd.DataFrame:
+    """A DataFrame's cells as the text a user would have typed (blank for missing)."""
+    text = frame.reset_index(drop=True).astype(object).where(frame.notna().to_numpy(), "")
+    return _tidy(text.map(_as_text), name, problems)
 
 
 def _as_text(value: object) -> str:
@@ -73,15 +82,15 @@ def _read_folder(folder: Path) -> RawInput:
             frame = _read_csv(file, raw.problems)
             if frame is not None:
                 raw.tables[name] = _tidy(frame, name, raw.problems)
-        elif file.is_file() and not file.name.startswith("."):
+        elif file.is_file() and not file.name.startswith(".") and name not in OTHER_TABLES:
             raw.problems.append(Problem(file.name, None, None, None,
                                         f"a table named one of {', '.join(TABLES)} (file ignored)",
                                         "warning"))
     return raw
 
 
-def _read_csv(file: Path, problems: list[Problem]) -> pd.DataFrame | None:
-    table = file.stem.lower()
+def _read_csv(file: Path, problems: list[Problem], table: str | None = None) -> pd.DataFrame | None:
+    table = table or file.stem.lower()
     try:
         return pd.read_csv(file, dtype=str, keep_default_na=False, skip_blank_lines=False,
                            encoding="utf-8-sig")
@@ -108,11 +117,46 @@ def _read_workbook(path: Path) -> RawInput:
             raw.settings = _settings_sheet(_tidy(frame, name, raw.problems), raw.problems)
         elif name in TABLES:
             raw.tables[name] = _tidy(frame, name, raw.problems)
-        else:
+        elif name not in OTHER_TABLES:
             raw.problems.append(Problem(str(sheet), None, None, None,
                                         f"a sheet named one of {', '.join(TABLES)} (sheet ignored)",
                                         "warning"))
     return raw
+
+
+def read_table(path: str | Path, name: str) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Read one table as text: a CSV file, the sheet `name` (or the only sheet) of a workbook,
+    or `name`.csv in a folder. None, with the problems, when it cannot be read."""
+    path = Path(path)
+    problems: list[Problem] = []
+    if path.is_dir():
+        path = path / f"{name}.csv"
+    if path.suffix.lower() == ".csv" and path.is_file():
+        frame = _read_csv(path, problems, name)
+    elif path.suffix.lower() in {".xlsx", ".xlsm"} and path.is_file():
+        frame = _read_sheet(path, name, problems)
+    else:
+        value = str(path) if path.exists() else f"{path} (not found)"
+        problems.append(Problem(name, None, None, value, f"a {name}.csv file or an .xlsx workbook"))
+        frame = None
+    return (None if frame is None else _tidy(frame, name, problems)), problems
+
+
+def _read_sheet(path: Path, name: str, problems: list[Problem]) -> pd.DataFrame | None:
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False,
+                               engine="openpyxl")
+    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        problems.append(Problem(name, None, None, path.name,
+                                f"an .xlsx workbook that opens ({_first_line(error)})"))
+        return None
+    named = {str(sheet).strip().lower(): frame for sheet, frame in sheets.items()}
+    if name in named:
+        return named[name]
+    if len(named) == 1:
+        return next(iter(named.values()))
+    problems.append(Problem(name, None, None, ", ".join(map(str, sheets)), f"a sheet named {name}"))
+    return None
 
 
 def _tidy(frame: pd.DataFrame, table: str, problems: list[Problem]) -> pd.DataFrame:
@@ -157,6 +201,42 @@ def _settings_sheet(frame: pd.DataFrame, problems: list[Problem]) -> dict[str, A
 def _first_line(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return text[0] if text else type(error).__name__
+
+
+@contextlib.contextmanager
+def atomic_folder(folder: str | Path) -> Iterator[Path]:
+    """Write a folder all at once or not at all.
+
+    Yields a hidden sibling staging folder to write into; on success it
+    replaces `folder` by renames, so no reader ever sees half of it, and on
+    any failure it is removed and `folder` is left as it was.
+    """
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = folder.parent / f".{folder.name}.{uuid.uuid4().hex[:8]}.tmp"
+    staging.mkdir()
+    try:
+        yield staging
+        if folder.exists():
+            old = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:8]}.old")
+            folder.rename(old)
+            staging.rename(folder)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            staging.rename(folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def write_tables(folder: Path, tables: Mapping[str, pd.DataFrame],
+                 settings: Mapping[str, Any] | None = None) -> None:
+    """Tables as `name`.csv and settings as settings.toml into an existing folder."""
+    for name, frame in tables.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    if settings:
+        lines = [f"{key} = {json.dumps(value)}" for key, value in settings.items() if value is not None]
+        (folder / "settings.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def write_template(target: str | Path | BinaryIO) -> None:

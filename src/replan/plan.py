@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import tempfile
 import uuid
 import zipfile
@@ -14,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from .io import atomic_folder, write_tables
 
 TABLES = ("orders", "inventory", "fulfillment", "transfers", "exceptions")
 FORMULA_START = ("=", "+", "-", "@")
@@ -59,19 +60,10 @@ class Plan:
         The files go to a hidden sibling folder first, which then replaces
         `folder` by renames, so no reader ever sees half a plan.
         """
-        folder = Path(folder)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = folder.parent / f".{folder.name}.{uuid.uuid4().hex[:8]}.tmp"
-        staging.mkdir()
-        try:
-            for name, table in self.tables().items():
-                table.to_csv(staging / f"{name}.csv", index=False)
+        with atomic_folder(folder) as staging:
+            write_tables(staging, self.tables())
             (staging / "kpis.json").write_text(json.dumps(self.kpis, indent=2, default=str) + "\n")
-            _replace(staging, folder)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        return folder
+        return Path(folder)
 
     def to_excel(self, path: str | Path) -> Path:
         """One workbook, a sheet per table plus `kpis`; text cells are escaped against formulas."""
@@ -102,16 +94,6 @@ class Plan:
                 archive.writestr(f"plan/{name}.csv", table.map(escape).to_csv(index=False))
             archive.writestr("plan/kpis.json", json.dumps(self.kpis, indent=2, default=str) + "\n")
         return buffer.getvalue()
-
-
-def _replace(staging: Path, folder: Path) -> None:
-    if folder.exists():
-        old = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:8]}.old")
-        folder.rename(old)
-        staging.rename(folder)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        staging.rename(folder)
 
 
 def _kpi_rows(kpis: dict[str, Any]) -> pd.DataFrame:

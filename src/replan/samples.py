@@ -6,7 +6,8 @@ match), of `replan demo DIR`, and of the app's first screen.
 - `demo`: an industrial-supplies distributor (safety wear, fasteners, tape,
   lighting), a central warehouse and a branch fed by transfers, 26 weeks with
   a spring peak, five suppliers (one with an express mode, one shut for Lunar
-  New Year), price breaks, case packs, MOQs, backlog and open orders.
+  New Year), price breaks, case packs, MOQs, backlog and open orders; and two
+  years of weekly sales history before it (`sales.csv`, for `replan forecast`).
 - `peak-season`: a garden-centre chain's single warehouse facing its spring
   rush over 20 weeks: a purchase budget, a full warehouse, lost sales for
   impatient walk-in demand, a service limit for trade customers, and an
@@ -20,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from .io import write_tables
 
 SAMPLES = ("demo", "peak-season")
 
@@ -65,11 +68,7 @@ def write_sample(name: str, folder: str | Path) -> Path:
     tables, settings = {"demo": _demo, "peak-season": _peak_season}[name]()
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    for table, frame in tables.items():
-        frame.to_csv(folder / f"{table}.csv", index=False)
-    lines = [f"{key} = {value!r}" if isinstance(value, str) else f"{key} = {value}"
-             for key, value in settings.items()]
-    (folder / "settings.toml").write_text("\n".join(lines).replace("'", '"') + "\n")
+    write_tables(folder, tables, settings)
     return folder
 
 
@@ -148,8 +147,44 @@ def _demo() -> tuple[dict[str, pd.DataFrame], dict[str, object]]:
                                     "lead_time": 1, "unit_cost": 0.15, "item": "",
                                     "capacity": 2500}]),
     }
+    tables["sales"] = _demo_sales(tables["items"])
     return tables, {"horizon": T, "start_date": "2026-01-05", "period_days": 7, "time_limit": 5,
                     "mip_gap": 0.01}
+
+
+PROMOTED = ("TAPE-DUCT-50", "WD40-400", "GLV-NIT-M")
+LUMPY = {"SPILL-KIT-S": 0.25, "ABS-PAD-100": 0.35}  # chance of any demand in a week
+STOCKOUT = ("LED-WL-20W", "DC-Leeds", "2025-08-04", "2025-09-01")
+LAUNCH = ("EXT-CORD-10", "2025-09-01")  # a new item: four months of history
+
+
+def _demo_sales(items: pd.DataFrame) -> pd.DataFrame:
+    """Two years of weekly sales (Monday dates) ending the week before the demo starts, for
+    `replan forecast`: the spring peak, promotions on three items (different weeks each
+    year), two lumpy slow movers, a stockout spell and a new item."""
+    rng = np.random.default_rng(20240108)
+    weeks = pd.date_range("2024-01-08", "2025-12-29", freq="7D")
+    season = _season(weeks.isocalendar().week.to_numpy(dtype=float), 0.6, 14, 3)
+    base = {code: weekly for code, _, _, _, weekly, _ in DEMO_ITEMS}
+    frames = []
+    for code, location in zip(items["item"], items["location"]):
+        mean = base[code] * (1.0 if location == "DC-Leeds" else 0.3) * season
+        if code in PROMOTED:
+            mean = mean * np.where(np.isin(np.arange(weeks.size), rng.choice(weeks.size, 5, False)), 1.8, 1)
+        if code in LUMPY:
+            chance = LUMPY[code]
+            quantity = rng.poisson(mean / chance) * (rng.random(weeks.size) < chance)
+        else:
+            quantity = rng.poisson(mean)
+        stockout = (code, location) == STOCKOUT[:2]
+        short = stockout & (weeks >= STOCKOUT[2]) & (weeks <= STOCKOUT[3])
+        quantity = np.where(short, np.minimum(quantity, rng.integers(0, 4, weeks.size)), quantity)
+        frame = pd.DataFrame({"item": code, "location": location, "date": weeks.date.astype(str),
+                              "quantity": quantity, "stockout": short})
+        if code == LAUNCH[0]:
+            frame = frame[weeks >= LAUNCH[1]]
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
 
 
 def _peak_season() -> tuple[dict[str, pd.DataFrame], dict[str, object]]:

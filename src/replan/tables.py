@@ -14,7 +14,7 @@ from typing import Callable, Literal
 import numpy as np
 import pandas as pd
 
-Kind = Literal["text", "number", "whole", "bool"]
+Kind = Literal["text", "number", "whole", "bool", "date"]
 
 NONE = np.inf
 """A limit that is not set (`capacity` = none) is stored as infinity."""
@@ -41,7 +41,7 @@ class Column:
     def expected(self) -> str:
         """What a valid value looks like, in words a planner reads."""
         noun = {"text": "a name", "number": "a number", "whole": "a whole number",
-                "bool": "true or false"}[self.kind]
+                "bool": "true or false", "date": "an ISO date (2026-01-05)"}[self.kind]
         if self.low is not None and self.high is not None:
             return f"{noun} {'>' if self.strict else '≥'} {self.low:g} and ≤ {self.high:g}"
         if self.low is not None:
@@ -124,6 +124,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         Column("order_multiple", "number", default=1.0, low=0, strict=True, help="Case pack size."),
         Column("order_cost", "number", default=0.0, low=0, help="Fixed cost per order line."),
         CAPACITY,
+        Column("lead_time_sd", "number", default=0.0, low=0,
+               help="Standard deviation of the lead time in periods; only forecasting uses it "
+                    "(safety stock)."),
     ), key=("supplier", "item", "location", "mode"), required=True,
         examples=({"supplier": "Acme Fasteners", "item": "BOLT-M8", "unit_price": 0.12,
                    "lead_time": 2, "moq": 500, "order_multiple": 100},)),
@@ -204,3 +207,22 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "time_limit": ("number > 0", "Seconds; default none."),
     "mip_gap": ("number ≥ 0", "Relative gap at which to stop; default 0.001."),
 }
+
+SALES = Table("sales", (
+    ITEM, LOCATION,
+    Column("date", "date", help="Day of the sale (or the first day of its week); or give period."),
+    Column("period", "whole", help="Period number in time order, instead of date."),
+    Column("quantity", "number", required=True, low=0, help="Units sold."),
+    Column("stockout", "bool", default=False,
+           help="Stock ran out in this period, so sales understate demand."),
+), help="Sales history for forecasting: rows of the same item, location and date add up.",
+    examples=({"item": "BOLT-M8", "location": "main", "date": "2025-12-29", "quantity": 410},))
+
+SERVICE_LEVELS = Table("service_levels", (
+    ITEM, LOCATION,
+    Column("service_level", "number", required=True, low=0, high=0.9999, strict=True,
+           help="Target service level of this item, e.g. 0.98."),
+), key=("item", "location"), help="Service level targets per item, for safety stock.")
+
+OTHER_TABLES = ("sales", "service_levels", "forecast", "accuracy", "summary")
+"""Files replan itself reads or writes beside the planning tables; a planning folder skips them."""

@@ -33,11 +33,11 @@ CHOICES = {"end_inventory": {"safety_stock", "none"}, "solver": SOLVERS,
 def validate(raw: RawInput, today: dt.date | None = None) -> Instance:
     """Check `raw` and return the Instance; raise InputError with all problems otherwise."""
     problems = list(raw.problems)
-    typed = {name: _parse_table(TABLES[name], frame, problems) for name, frame in raw.tables.items()}
+    typed = {name: parse_table(TABLES[name], frame, problems) for name, frame in raw.tables.items()}
     typed = {name: frame for name, frame in typed.items() if frame is not None}
     for name, frame in typed.items():
-        _check_ranges(TABLES[name], frame, problems)
-        _check_keys(TABLES[name], frame, problems)
+        check_ranges(TABLES[name], frame, problems)
+        check_keys(TABLES[name], frame, problems)
     tables = {name: typed.get(name, _empty(TABLES[name])) for name in TABLES}
     _check_required_tables(raw, typed, problems)
     settings = _parse_settings(raw.settings, problems, today or dt.date.today())
@@ -68,12 +68,13 @@ def _empty(table: Table) -> pd.DataFrame:
 
 
 def _dtype(column: Column) -> str:
-    return {"text": "object", "number": "float64", "whole": "float64", "bool": "bool"}[column.kind]
+    return {"text": "object", "number": "float64", "whole": "float64", "bool": "bool",
+            "date": "datetime64[ns]"}[column.kind]
 
 
 # ---- pass 1: parse cells ---------------------------------------------------------------------
 
-def _parse_table(table: Table, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame | None:
+def parse_table(table: Table, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame | None:
     """Parse every column of `frame`; None when a required column is missing."""
     missing = [c.name for c in table.columns if c.required and c.name not in frame.columns]
     for name in missing:
@@ -107,6 +108,10 @@ def _parse_column(table: str, column: Column, text: pd.Series, rows: pd.Series,
             problems.append(Problem(table, int(row), column.name, "", column.expected()))
     if column.kind == "text":
         return text.where(~blank, "" if column.default is None else column.default)
+    if column.kind == "date":
+        dates = pd.to_datetime(text.where(~blank), errors="coerce", format="ISO8601")
+        _report(table, column, text[~blank & dates.isna()], rows[~blank & dates.isna()], problems)
+        return dates.dt.normalize()
     if column.kind == "bool":
         lower = text.str.lower()
         bad = ~blank & ~lower.isin(TRUE | FALSE)
@@ -146,7 +151,7 @@ def _schema(table: Table) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, name=table.name)
 
 
-def _check_ranges(table: Table, frame: pd.DataFrame, problems: list[Problem]) -> None:
+def check_ranges(table: Table, frame: pd.DataFrame, problems: list[Problem]) -> None:
     try:
         _schema(table).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
@@ -164,7 +169,7 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _check_keys(table: Table, frame: pd.DataFrame, problems: list[Problem]) -> None:
+def check_keys(table: Table, frame: pd.DataFrame, problems: list[Problem]) -> None:
     if not table.key:
         return
     keys = frame[list(table.key)]
