@@ -21,7 +21,6 @@ import pandas as pd
 
 from . import io
 from .errors import InputError, Problem
-from .forecasting import Forecast, forecast
 from .instance import Instance, Settings
 from .plan import Plan
 from .planner import solve
@@ -57,6 +56,15 @@ def from_tables(tables: Mapping[str, pd.DataFrame], settings: Mapping[str, Any] 
     20.0
     """
     return validate(io.from_frames(tables, settings), today)
+
+
+def __getattr__(name: str) -> Any:
+    """`forecast` and `Forecast` load on first use: forecasting pulls in statsmodels and
+    scipy.stats, which planning alone does not need."""
+    if name in ("forecast", "Forecast"):
+        from . import forecasting
+        return getattr(forecasting, name)
+    raise AttributeError(f"module 'replan' has no attribute {name!r}")
 
 
 __all__ = ["Forecast", "InputError", "Instance", "Plan", "Problem", "SAMPLES", "Settings", "Status",

@@ -17,7 +17,6 @@ from typing import Callable, Optional
 import typer
 
 from . import SAMPLES, InputError, load, solve as solve_plan, write_sample
-from .forecasting import forecast as forecast_demand, parse_service_level
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Optimization-based replenishment planning.")
@@ -132,6 +131,8 @@ def forecast(
     workers: int = typer.Option(1, min=1, help="Processes forecasting side by side."),
 ) -> int:
     """Forecast demand and safety stock from SALES and write them to OUT."""
+    from .forecasting import forecast as forecast_demand, parse_service_level
+
     planning = load(input) if input is not None else None
     result = forecast_demand(sales, horizon=horizon, planning=planning,
                              service_level=parse_service_level(service_level),

@@ -49,10 +49,15 @@ class Forecast:
     def planning_tables(self, planning: Instance) -> dict[str, pd.DataFrame]:
         """`planning`'s tables with the forecast's demand and safety stock in place.
 
-        Item-locations without sales keep their demand rows and safety stock.
-        Limits that are not set are left blank, as a planner would type them.
+        Item-locations without sales keep their demand rows and safety stock; rows of periods
+        after the forecast's horizon are left out. Limits that are not set are left blank, as a
+        planner would type them.
         """
+        horizon = self.summary["horizon"]
         tables = {name: frame.replace([np.inf], np.nan) for name, frame in planning.tables.items()}
+        for name, frame in tables.items():
+            if "period" in frame.columns:  # demand, offer_calendar, supplier_capacity
+                tables[name] = frame[frame["period"] <= horizon]
         demand = tables["demand"]
         forecast = pd.MultiIndex.from_frame(self.accuracy[["item", "location"]])
         kept = demand[~pd.MultiIndex.from_frame(demand[["item", "location"]]).isin(forecast)]
