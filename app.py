@@ -1,4 +1,4 @@
-"""replan's planner app: edit inputs, solve, see and compare plans, take them away.
+"""replan's planner app: edit inputs, forecast, solve, see and compare plans, take them away.
 
     streamlit run app.py
 
@@ -11,11 +11,11 @@ from __future__ import annotations
 import streamlit as st
 
 from replan import io, sample_path
-from replan.ui import pages
+from replan.ui import forecasting, pages
 from replan.ui.scenario import Scenario, from_raw
 
 PAGES = {"Plan": pages.plan_page, "Download": pages.download_page}
-ORDER = ("Plan", "Inputs", "Scenarios", "Download")
+ORDER = ("Plan", "Inputs", "Forecast", "Scenarios", "Download")
 
 
 def start() -> None:
@@ -57,5 +57,7 @@ if page == "Scenarios":
     pages.scenarios_page(scenarios, scenario, select)
 elif page == "Inputs":
     pages.inputs_page(scenario, scenarios, select)
+elif page == "Forecast":
+    forecasting.forecast_page(scenario, scenarios, select)
 else:
     PAGES[page](scenario)

@@ -163,3 +163,26 @@ def test_sessions_do_not_see_each_others_data():
     two.run()
     assert _number(one.caption[0].value) != _number(two.caption[0].value)
     assert two.session_state["scenarios"]["demo"].tables["demand"]["quantity"].iloc[0] == 55
+
+
+def test_forecast_page_backtests_and_sends_the_result_to_a_new_scenario():
+    at = _page(_app(), "Forecast")
+    next(b for b in at.button if b.label == "Forecast").click().run()
+    assert not at.exception, at.exception
+    assert _metric(at, "Series") == "38"
+    assert 0 < _number(_metric(at, "WAPE")) < 40
+    assert _metric(at, "Flagged") == "2"
+    accuracy = at.dataframe[0].value
+    assert len(accuracy) == 38 and {"method", "wape", "bias", "mase", "safety_stock"} <= set(accuracy)
+    assert len(at.get("vega_lite_chart")) == 1  # history, forecast and its interval
+    expected = replan.forecast(replan.sample_path("demo") / "sales.csv",
+                               planning=replan.load(replan.sample_path("demo")))
+    at.button(key="forecast_apply").click().run()
+    assert not at.exception, at.exception
+    assert at.sidebar.selectbox(key="scenario_choice").value == "demo + forecast"
+    _page(at, "Inputs")
+    new = at.session_state["scenarios"]["demo + forecast"]
+    assert _number(_metric(at, "Total demand")) == expected.demand["quantity"].sum()  # every item has sales
+    items = new.instance()["items"].merge(expected.accuracy, on=["item", "location"])
+    assert (items["safety_stock_x"] == items["safety_stock_y"]).all()
+    assert "demo" in at.session_state["scenarios"]  # the original is kept

@@ -16,6 +16,7 @@ match), of `replan demo DIR`, and of the app's first screen.
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from pathlib import Path
 
@@ -73,9 +74,10 @@ def write_sample(name: str, folder: str | Path) -> Path:
 
 
 def sample_path(name: str) -> Path:
-    """A folder holding sample `name`, written once per process into a temporary folder."""
-    folder = Path(tempfile.gettempdir()) / "replan-samples" / name
-    if not (folder / "items.csv").exists():
+    """A folder holding sample `name`, written once into a temporary folder."""
+    version = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]  # a new generator, new files
+    folder = Path(tempfile.gettempdir()) / "replan-samples" / version / name
+    if not (folder / "settings.toml").exists():
         write_sample(name, folder)
     return folder
 

@@ -57,3 +57,20 @@ def spend(plan: Plan) -> alt.Chart:
         x=alt.X("order_date:T", title="order week"), y=alt.Y("cost:Q", title="spend", stack=True),
         color="supplier:N", tooltip=["supplier", "order_date:T", alt.Tooltip("cost:Q", format=",.2f")],
     ).properties(height=260)
+
+
+def forecast(history: pd.DataFrame, forecast: pd.DataFrame, item: str, location: str) -> alt.LayerChart:
+    """Demand history (stockout weeks marked), the forecast and its interval, for one item-location."""
+    past = history[(history["item"] == item) & (history["location"] == location)]
+    ahead = forecast[(forecast["item"] == item) & (forecast["location"] == location)]
+    x = alt.X("date:T", title="week")
+    band = alt.Chart(ahead).mark_area(opacity=0.25, color="#ff7f0e").encode(
+        x=x, y=alt.Y("lower:Q", title="units"), y2="upper:Q",
+        tooltip=["date:T", "lower", "upper"])
+    line = alt.Chart(ahead).mark_line(color="#ff7f0e").encode(
+        x=x, y="forecast:Q", tooltip=["date:T", "forecast", "method"])
+    sold = alt.Chart(past).mark_line(color="#1f77b4").encode(
+        x=x, y="demand:Q", tooltip=["date:T", "sales", "demand", "stockout"])
+    short = alt.Chart(past[past["stockout"]]).mark_point(color="#d62728", filled=True).encode(
+        x=x, y="sales:Q", tooltip=["date:T", "sales", "demand"])
+    return alt.layer(band, sold, short, line).properties(height=300)

@@ -16,7 +16,7 @@ from ..io import write_template
 from ..plan import Plan, escape
 from ..tables import SETTINGS, TABLES, Table
 from . import charts
-from .scenario import Scenario, from_uploads, totals
+from .scenario import Scenario, from_uploads, totals, unique_name
 
 HOW_TO_READ = ("**How to read this:** the plan buys at least total cost over the horizon. "
                "*Orders to place now* are this week's purchase orders; *Exceptions* list what needs "
@@ -196,18 +196,11 @@ def upload_box(scenario: Scenario, all_scenarios: dict[str, Scenario], select: C
         files = st.file_uploader("Input files", type=["xlsx", "csv", "toml"], accept_multiple_files=True,
                                  key="upload")
         if files and st.button("Load as a new scenario", key="load_upload"):
-            name = _unique(all_scenarios, Path(files[0].name).stem if len(files) == 1 else "upload")
+            name = unique_name(all_scenarios, Path(files[0].name).stem if len(files) == 1 else "upload")
             loaded = from_uploads(name, [(f.name, f.getvalue()) for f in files], base=scenario)
             all_scenarios[name] = loaded
             select(name)
             st.rerun()
-
-
-def _unique(all_scenarios: dict[str, Scenario], name: str) -> str:
-    candidate, n = name, 2
-    while candidate in all_scenarios:
-        candidate, n = f"{name} {n}", n + 1
-    return candidate
 
 
 @st.cache_data

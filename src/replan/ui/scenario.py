@@ -114,6 +114,14 @@ def editable(frame: pd.DataFrame, table: Table | None) -> pd.DataFrame:
     return frame[table.names + extra]
 
 
+def unique_name(all_scenarios: dict[str, Scenario], name: str) -> str:
+    """`name`, or `name 2`, `name 3` … whichever no scenario has yet."""
+    candidate, n = name, 2
+    while candidate in all_scenarios:
+        candidate, n = f"{name} {n}", n + 1
+    return candidate
+
+
 def totals(scenario: Scenario) -> dict[str, float]:
     """Figures that show an edit took: items, suppliers, demand rows and total demand."""
     demand = pd.to_numeric(scenario.tables["demand"].get("quantity"), errors="coerce")
