@@ -144,3 +144,21 @@ def test_a_bad_upload_is_named_beside_its_table_and_loses_nothing(page, tmp_path
     page.get_by_role("option", name="demo", exact=True).click()
     _go(page, "Plan")
     assert _number(_metric(page, "Total cost")) > 0
+
+
+def test_upload_sales_forecast_and_plan_on_the_forecast(page, tmp_path):
+    sales = (ROOT / "data" / "demo" / "sales.csv").read_text().splitlines()
+    kept = [line for line in sales[1:] if line.split(",")[0] in {"GLV-NIT-M", "TAPE-DUCT-50", "SPILL-KIT-S"}]
+    (tmp_path / "sales.csv").write_text("\n".join([sales[0], *kept]) + "\n")
+    _go(page, "Forecast")
+    page.locator("input[type=file]").set_input_files(str(tmp_path / "sales.csv"))
+    page.get_by_role("button", name="Forecast", exact=True).click()
+    assert _metric(page, "Series") == "6"  # the three items, each at both locations
+    page.get_by_text("History and forecast").wait_for()
+    assert page.locator(".vega-embed").count() >= 1
+    page.get_by_role("button", name=re.compile(r"^Use in a new scenario")).click()
+    page.get_by_role("heading", name="Forecast · demo + forecast").wait_for()
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Solve").click()
+    page.get_by_test_id("stSidebar").get_by_text(re.compile(r"^(optimal|feasible) in .*, gap")).wait_for()
+    _go(page, "Plan")
+    assert _number(_metric(page, "Total cost")) > 0
