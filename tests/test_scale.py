@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 
@@ -19,7 +20,7 @@ from replan.model.build import build_model
 from replan.model.index import build_index
 from replan.relaxation import tighten
 from replan.solvers import engine
-from replan.warmstart import fix_orders, warm_start
+from replan.warmstart import fix_orders, slope_scaling, warm_start
 from test_properties import instances
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -27,12 +28,33 @@ from generate import generate  # noqa: E402
 
 
 def _every_inequality(built) -> tuple:
-    """All (l,S) singleton inequalities of the model: every setup, every period l ≥ its arrival."""
+    """Every singleton (l,S) inequality of the model: each piece with each of its indicators
+    (and with Y ≡ 1), each period l ≥ its arrival."""
     sep = cuts.separator(built.index, built.vars)
-    n, T = len(sep.setups.qty), built.index.T
-    which, last = np.repeat(np.arange(n), T), np.tile(np.arange(1, T + 1), n)
-    keep = last >= sep.setups.arrival[which]
-    return cuts._rows(sep, which[keep], last[keep], built.model.shape[1])
+    pieces, T = sep.pieces, built.index.T
+    on = np.column_stack([pieces.on, np.full(len(pieces.qty), cuts.NONE)])
+    p, j, last = (a.ravel() for a in np.meshgrid(np.arange(len(pieces.qty)), np.arange(3),
+                                                  np.arange(1, T + 1), indexing="ij"))
+    keep = (last >= pieces.arrival[p]) & ((on[p, j] >= 0) | (j == 2))
+    p, j, last = p[keep], j[keep], last[keep]
+    members = pd.DataFrame({"r": np.arange(len(p)), "p": p, "on": on[p, j]})
+    return cuts.rows(sep, cuts.Cuts(pieces.k[p], last, members), built.model.shape[1])
+
+
+def _separated(built, x) -> tuple:
+    """The set and singleton inequalities separated at `x` (any point, not only the LP's)."""
+    return cuts.separate(cuts.separator(built.index, built.vars), x, 10**6)
+
+
+def _lot_sizing(demand: list[int], unit_price: float = 1.0):
+    """One item, order cost 100 a line, holding 1 a unit-period, no lead time."""
+    return instance({"horizon": len(demand)},
+                    items={"item": ["A"], "holding_cost": [1.0], "backorder_cost": [50.0]},
+                    suppliers={"supplier": ["S"]},
+                    offers={"supplier": ["S"], "item": ["A"], "unit_price": [unit_price], "lead_time": [0],
+                            "order_cost": [100.0]},
+                    demand={"item": ["A"] * len(demand), "period": range(1, len(demand) + 1),
+                            "quantity": demand})
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -49,25 +71,40 @@ def test_strong_and_plain_formulations_reach_the_same_optimum(inst):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(inst=instances())
 def test_every_inequality_holds_at_the_plain_optimum(inst):
-    """Validity: the inequalities cut off no integer plan, checked at the plain model's optimum."""
+    """Validity: the inequalities cut off no integer plan, checked at the plain model's optimum:
+    every singleton, and the sets separated at the LP solution and at random points."""
     built = build_model(inst)
-    result = engine("highs").solve(built.model, None, 1e-9)
+    highs = engine("highs")
+    result = highs.solve(built.model, None, 1e-9)
     if result.x is None:
         return
-    A, hi = _every_inequality(built)
-    activity = A @ built.model.clean(result.x)
-    assert np.all(activity <= hi + 1e-6 * np.maximum(1, np.abs(hi))), (activity - hi).max()
+    x = built.model.clean(result.x)
+    lp = highs.solve(built.model.relaxed(), None, 0.0).x
+    rng = np.random.default_rng(0)
+    points = [lp] + [rng.uniform(0, 1, len(x)) * np.minimum(built.model.ub, 2 * x.max() + 10)
+                     for _ in range(3)]
+    for A, hi in [_every_inequality(built)] + [_separated(built, p) for p in points]:
+        activity = A @ x
+        assert np.all(activity <= hi + 1e-6 * np.maximum(1, np.abs(hi))), (activity - hi).max()
+
+
+def test_set_inequalities_close_the_gap_that_singletons_leave(monkeypatch):
+    """Demand 20, 5, 30, 10, 5, 40: the optimum orders in periods 1 and 6 (200 for two setups,
+    115 holding, 110 purchase: 425). Singletons alone stop below it; the sets (the convex hull
+    of uncapacitated lot sizing) reach it."""
+    built = build_model(_lot_sizing([20, 5, 30, 10, 5, 40]))
+    highs = engine("highs")
+    optimum = highs.solve(built.model, None, 1e-9).objective
+    both = tighten(built, highs, lambda: None)[1].objective
+    monkeypatch.setattr(cuts, "_sets", lambda *_: cuts._no_cuts())
+    singletons = tighten(built, highs, lambda: None)[1].objective
+    assert singletons < optimum - 1
+    assert both == pytest.approx(optimum, rel=1e-6)
 
 
 def test_inequalities_raise_the_lp_bound_on_lot_sizing_with_setup_costs():
     """One item, setup cost 100, demand 10 a period: the plain LP pays a sliver of each setup."""
-    inst = instance({"horizon": 4},
-                    items={"item": ["A"], "holding_cost": [1.0], "backorder_cost": [50.0]},
-                    suppliers={"supplier": ["S"]},
-                    offers={"supplier": ["S"], "item": ["A"], "unit_price": [1.0], "lead_time": [0],
-                            "order_cost": [100.0]},
-                    demand={"item": ["A"] * 4, "period": [1, 2, 3, 4], "quantity": [10] * 4})
-    built = build_model(inst)
+    built = build_model(_lot_sizing([10] * 4))
     highs = engine("highs")
     plain = highs.solve(built.model.relaxed(), None, 0)
     strong, lp = tighten(built, highs, lambda: None)
@@ -173,3 +210,30 @@ def test_a_part_without_a_bound_adds_zero_to_the_whole_bound(monkeypatch):
     assert joined.kpis["bound"] == pytest.approx(plan.kpis["bound"] - first.kpis["bound"], abs=1e-6)
     assert joined.kpis["bound"] <= joined.objective
     assert joined.objective == pytest.approx(plan.objective, rel=1e-7)
+
+
+def test_slope_scaling_gathers_the_orders_that_lp_rounding_splits():
+    """Demand 10, 1, 1, 10; 100 an order line, holding 1 a unit-period, units free.
+    The plain LP pays 100/22 a unit on every line (22, the whole need, bounds each), so it
+    buys just in time: rounded, four lines, 400. Charging each line its cost over what it
+    ordered (100/10, 100/1, 100/1, 100/10) moves periods 2 and 3 onto the first line:
+    two lines, 200 + 3 holding. (The optimum, one line of 22, costs 100 + 33.)"""
+    inst = _lot_sizing([10, 1, 1, 10], unit_price=0.0)
+    highs = engine("highs")
+    built, lp = tighten(build_model(inst), highs, lambda: None, strong=False)
+    assert lp.x[built.vars.order] == pytest.approx([10, 1, 1, 10])
+    rounded = highs.solve(fix_orders(built, np.round(lp.x[built.vars.order])), None, 1e-9)
+    assert rounded.objective == pytest.approx(400)
+    plans = list(slope_scaling(built, highs, lp, lambda: None))
+    assert min(p.objective for p in plans) == pytest.approx(203)
+    assert replan.solve(inst, mip_gap=1e-9).objective == pytest.approx(133)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(inst=instances())
+def test_every_slope_scaling_plan_is_feasible(inst):
+    built = build_model(inst)
+    highs = engine("highs")
+    built, lp = tighten(built, highs, lambda: None)
+    for plan in slope_scaling(built, highs, lp, lambda: None):
+        _assert_feasible(built.model, built.model.clean(plan.x))

@@ -41,7 +41,7 @@ def tighten(built: Built, engine: Engine, remaining: Callable[[], float | None],
     if not strong:
         return built, lp
     sep = cuts.separator(built.index, built.vars)
-    limit = max(1000, len(sep.setups.qty) // 4)
+    limit = max(1000, len(sep.pieces.qty) // 4)
     for _ in range(ROUNDS):
         if lp.x is None or (budget is not None and time.perf_counter() - began > budget):
             break

@@ -3,20 +3,30 @@
 The plain model links an order quantity to its on/off decision by
 `x ≤ U·y`, with U the most the line could ever need to order. Its LP
 relaxation pays a fraction x/U of every fixed cost and of every MOQ, so its
-bound is weak. For an order quantity X (a line's units q·n[ℓ], or a price
-tier's units w[ℓ,j]) whose indicator Y (y[ℓ], u[ℓ,j] or the supplier's
-shipment z[s,t]) is 0 only when X is, arriving at sku k in period a, and any
-later period l ≥ a:
+bound is weak.
 
-    X ≤ D_k(a..l)·Y + Σ_c B[c,a-1] + I[k,l] + Σ_{moves out of k shipped in a..l} r
+The units arriving at sku k come in *pieces*: a line's units q·n[ℓ], or, for
+a line with price breaks, each tier's units w[ℓ,j]. A piece X_p arrives in
+period a_p and has indicators Y that are 0 only when X_p is: the line's y[ℓ]
+or tier's u[ℓ,j], and the supplier's shipment z[s,t] (Y ≡ 1 when it has
+none). For any period l and any set S of k's pieces arriving in 1..l:
 
-Valid: with Y = 0, X = 0 and the right side is ≥ 0; with Y = 1, the units
-arriving in a..l are served (at most what was owed at a-1 plus the demand
-D_k(a..l)), shipped out, or still on hand at l. These are the singleton
-(l,S) inequalities of Barany, Van Roy and Wolsey, with the backlog term of
-Pochet and Wolsey; on uncapacitated lot sizing without backlog their full
-family gives the facility-location relaxation. There are lines × T of them,
-so they are not written out: `separate` finds the ones the LP solution breaks.
+    Σ_{p∈S} X_p ≤ Σ_{p∈S} D_k(a_p..l)·Y_p + Σ_{a∈A(S)} B_k[a-1] + I[k,l] + R_k(min A(S)..l)
+
+with A(S) the arrival periods of S, B_k[t] what k's classes owe at the end
+of t (the backlog lines at t = 0), and R_k the moves out of k shipped in a
+period. Valid: let a0 be the first arrival of a piece of S that orders
+anything; its Y is 1, so the right side holds D_k(a0..l). All of S arrives
+in a0..l, and what arrives then is served (at most B_k[a0-1] plus the demand
+D_k(a0..l)), shipped out or still on hand at l.
+
+With S a single piece these are the singleton (l,S) inequalities of Barany,
+Van Roy and Wolsey with the backlog term of Pochet and Wolsey; the whole
+family, on uncapacitated lot sizing without backlog, is the convex hull.
+There are exponentially many, so they are not written out: `separate`
+finds, for every sku and period l, the set S its LP solution breaks most
+(exactly, since each arrival period's pieces enter or leave together), and
+for every piece its most violated singleton.
 """
 
 from __future__ import annotations
@@ -30,15 +40,16 @@ import scipy.sparse as sp
 from .index import Index
 
 TOL = 1e-4
+NONE = -1
 
 
 @dataclass(frozen=True)
-class Setups:
-    """Every (quantity, indicator) pair the inequalities apply to, one row each."""
+class Pieces:
+    """Disjoint parts of the units arriving at each sku, one row each."""
 
     qty: np.ndarray       # column of the quantity (packs or tier units)
     unit: np.ndarray      # units per unit of that column
-    on: np.ndarray        # column of the indicator
+    on: np.ndarray        # P × 2 columns of its indicators; NONE where it has fewer
     k: np.ndarray         # sku the quantity arrives at
     arrival: np.ndarray   # period it arrives in (1..T)
 
@@ -47,7 +58,7 @@ class Setups:
 class Separator:
     """The data the inequalities need, derived once per model."""
 
-    setups: Setups
+    pieces: Pieces
     T: int
     demand_cum: np.ndarray    # K × (T+1): demand of periods 1..t, all classes
     backlog: np.ndarray       # K: owed at the start (backlog lines)
@@ -57,19 +68,21 @@ class Separator:
 
 
 def separator(index: Index, v) -> Separator:
-    """Collect the setups of `v` (a build's Variables) and the data to test them."""
+    """Collect the pieces of `v` (a build's Variables) and the data to test them."""
     lines, T = index.lines, index.T
     k, arrival, pack = (lines[c].to_numpy(int) for c in ("k", "arrival", "pack"))
-    parts = []
-    on = v.order_on >= 0
-    parts.append((v.order[on], pack[on], v.order_on[on], k[on], arrival[on]))
-    if len(index.tiers):
-        line = index.tiers["line"].to_numpy(int)
-        parts.append((v.tier_qty, np.ones(len(line), int), v.tier_on, k[line], arrival[line]))
     z = v.shipment[lines["s"].to_numpy(int), lines["t"].to_numpy(int) - 1]
-    has = z >= 0
-    parts.append((v.order[has], pack[has], z[has], k[has], arrival[has]))
-    setups = Setups(*(np.concatenate([p[i] for p in parts]) for i in range(5)))
+    tiered = np.zeros(len(lines), bool)
+    tier_line = index.tiers["line"].to_numpy(int)
+    tiered[tier_line] = True
+    plain = np.flatnonzero(~tiered)
+    pieces = Pieces(
+        qty=np.concatenate([v.order[plain], v.tier_qty]),
+        unit=np.concatenate([pack[plain], np.ones(len(tier_line), int)]),
+        on=np.column_stack([np.concatenate([v.order_on[plain], v.tier_on]),
+                            np.concatenate([z[plain], z[tier_line]])]),
+        k=np.concatenate([k[plain], k[tier_line]]),
+        arrival=np.concatenate([arrival[plain], arrival[tier_line]]))
 
     classes = index.classes
     cls_k = classes["k"].to_numpy(int)
@@ -81,34 +94,129 @@ def separator(index: Index, v) -> Separator:
     moves = index.moves
     out = pd.DataFrame({"k": index.lanes["k_from"].to_numpy(int)[moves["lane"].to_numpy(int)],
                         "t": moves["t"].to_numpy(int), "col": v.move})
-    return Separator(setups, T, demand_cum, backlog, owed, out, v.stock)
+    return Separator(pieces, T, demand_cum, backlog, owed, out, v.stock)
+
+
+@dataclass(frozen=True)
+class Cuts:
+    """Inequalities as data: cut r is the sku `k[r]` up to period `last[r]`, over the pieces
+    `members.p` with their chosen indicator column `members.on` (NONE: Y ≡ 1)."""
+
+    k: np.ndarray
+    last: np.ndarray
+    members: pd.DataFrame    # r, p, on
 
 
 def separate(sep: Separator, x: np.ndarray, limit: int) -> tuple[sp.csr_matrix, np.ndarray]:
-    """The inequalities `x` violates most (at most one per setup, at most `limit`).
+    """The inequalities `x` violates most: the best set per sku and period, and the best
+    singleton per piece, each group at most `limit`.
 
     Returns (A, hi): rows A·x ≤ hi over all of the model's columns.
     """
-    s, T = sep.setups, sep.T
-    y = x[s.on]
-    qty = x[s.qty] * s.unit
-    pick = np.flatnonzero((y > 1e-6) & (y < 1 - 1e-6) & (qty > 1e-6))
-    if not len(pick):
+    found = [c for c in (_sets(sep, x, limit), _singletons(sep, x, limit)) if len(c.k)]
+    if not found:
         return sp.csr_matrix((0, len(x))), np.empty(0)
-    k, a, y, qty = s.k[pick], s.arrival[pick], y[pick], qty[pick]
-    owed = _per_period(sep.owed, x, len(sep.backlog), T)           # K × (T+1), column 0 unused
+    blocks = [rows(sep, c, len(x)) for c in found]
+    return sp.vstack([A for A, _ in blocks], format="csr"), np.concatenate([hi for _, hi in blocks])
+
+
+def _indicator(sep: Separator, x: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For pieces `p`: the indicator column with the lower LP value (NONE if none) and that value."""
+    on = sep.pieces.on[p]
+    value = np.where(on >= 0, x[np.maximum(on, 0)], np.inf)
+    pick = value.argmin(axis=1)
+    col = on[np.arange(len(p)), pick]
+    return col, np.where(col >= 0, value[np.arange(len(p)), pick], 1.0)
+
+
+def _slack(sep: Separator, x: np.ndarray, k: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """len(k) × (T+1): B_k[a-1] + I[k,l] + R_k(a..l) for every l (meaningful for l ≥ a)."""
+    K, T = len(sep.backlog), sep.T
+    owed = _per_period(sep.owed, x, K, T)           # K × (T+1), column 0 unused
     owed[:, 0] = sep.backlog
-    out_cum = np.cumsum(_per_period(sep.out, x, len(sep.backlog), T), axis=1)
-    stock = np.concatenate([np.zeros((len(sep.backlog), 1)), x[sep.stock]], axis=1)
-    l = np.arange(T + 1)[None, :]
-    slack = ((sep.demand_cum[k] - sep.demand_cum[k, a - 1][:, None]) * y[:, None]
-             + owed[k, a - 1][:, None] + stock[k] + out_cum[k] - out_cum[k, a - 1][:, None])
-    violation = np.where(l >= a[:, None], qty[:, None] - slack, -np.inf)
+    out_cum = np.cumsum(_per_period(sep.out, x, K, T), axis=1)
+    stock = np.concatenate([np.zeros((K, 1)), x[sep.stock]], axis=1)
+    return owed[k, a - 1][:, None] + stock[k] + out_cum[k] - out_cum[k, a - 1][:, None]
+
+
+def _demand(sep: Separator, k: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """len(k) × (T+1): D_k(a..l) for every l (0 for l < a)."""
+    return np.maximum(sep.demand_cum[k] - sep.demand_cum[k, a - 1][:, None], 0.0)
+
+
+def _singletons(sep: Separator, x: np.ndarray, limit: int) -> Cuts:
+    """Per piece with a fractional indicator, its most violated singleton inequality."""
+    s = sep.pieces
+    col, y = _indicator(sep, x, np.arange(len(s.qty)))
+    qty = x[s.qty] * s.unit
+    pick = np.flatnonzero((col >= 0) & (y > 1e-6) & (y < 1 - 1e-6) & (qty > 1e-6))
+    if not len(pick):
+        return _no_cuts()
+    k, a = s.k[pick], s.arrival[pick]
+    slack = _demand(sep, k, a) * y[pick, None] + _slack(sep, x, k, a)
+    l = np.arange(sep.T + 1)[None, :]
+    violation = np.where(l >= a[:, None], qty[pick, None] - slack, -np.inf)
     best = violation.argmax(axis=1)
     worst = violation[np.arange(len(pick)), best]
-    keep = np.flatnonzero(worst > TOL * np.maximum(1.0, qty))
+    keep = np.flatnonzero(worst > TOL * np.maximum(1.0, qty[pick]))
     keep = keep[np.argsort(-worst[keep])][:limit]
-    return _rows(sep, pick[keep], best[keep], len(x))
+    r = np.arange(len(keep))
+    return Cuts(k[keep], best[keep], pd.DataFrame({"r": r, "p": pick[keep], "on": col[pick[keep]]}))
+
+
+def _sets(sep: Separator, x: np.ndarray, limit: int) -> Cuts:
+    """Per sku k and period l, the set S of pieces that maximises the violation.
+
+    A piece p gains v_p = X_p − D_k(a_p..l)·Y_p; an arrival period a enters S
+    (with its pieces of positive gain) when their gains exceed B_k[a-1]. The
+    moves term R_k(min A(S)..l) is left out of the choice (it only lowers a
+    violation), then counted in the violation that decides.
+    """
+    s, T = sep.pieces, sep.T
+    qty = x[s.qty] * s.unit
+    p = np.flatnonzero(qty > 1e-6)
+    if not len(p):
+        return _no_cuts()
+    col, y = _indicator(sep, x, p)
+    k, a = s.k[p], s.arrival[p]
+    l = np.arange(T + 1)[None, :]
+    gain = np.where(l >= a[:, None], np.maximum(qty[p, None] - _demand(sep, k, a) * y[:, None], 0), 0)
+    _, first, group = np.unique(k * (T + 2) + a, return_index=True, return_inverse=True)
+    g_k, g_a = k[first], a[first]
+    g_gain = np.zeros((len(first), T + 1))
+    np.add.at(g_gain, group, gain)
+    K = len(sep.backlog)
+    owed = _per_period(sep.owed, x, K, T)
+    owed[:, 0] = sep.backlog
+    g_gain -= owed[g_k, g_a - 1][:, None]
+    g_in = (g_gain > 1e-9) & (l >= g_a[:, None])
+    total = np.zeros((K, T + 1))
+    np.add.at(total, g_k, np.where(g_in, g_gain, 0.0))
+    first_a = np.full((K, T + 1), T + 1)
+    np.minimum.at(first_a, g_k, np.where(g_in, g_a[:, None], T + 1))
+    out_cum = np.cumsum(_per_period(sep.out, x, K, T), axis=1)
+    stock = np.concatenate([np.zeros((K, 1)), x[sep.stock]], axis=1)
+    start = np.minimum(first_a, T) - 1
+    violation = total - stock - (out_cum - np.take_along_axis(out_cum, start, axis=1))
+    size = np.zeros((K, T + 1))
+    np.add.at(size, k, np.where(l >= a[:, None], qty[p, None], 0.0))
+    ck, cl = np.nonzero((first_a <= T) & (violation > TOL * np.maximum(1.0, size)))
+    order = np.argsort(-violation[ck, cl])[:limit]
+    ck, cl = ck[order], cl[order]
+    if not len(ck):
+        return _no_cuts()
+    # members: the pieces of positive gain in the chosen arrival periods of each cut
+    pairs = pd.DataFrame({"r": np.arange(len(ck)), "k": ck}).merge(
+        pd.DataFrame({"i": np.arange(len(p)), "k": k}), on="k")
+    r, i = pairs["r"].to_numpy(), pairs["i"].to_numpy()
+    keep = g_in[group[i], cl[r]] & (gain[i, cl[r]] > 0)
+    members = pd.DataFrame({"r": r[keep], "p": p[i[keep]], "on": col[i[keep]]})
+    return Cuts(ck, cl, members)
+
+
+def _no_cuts() -> Cuts:
+    empty = np.empty(0, int)
+    return Cuts(empty, empty, pd.DataFrame({"r": empty, "p": empty, "on": empty}))
 
 
 def _per_period(terms: pd.DataFrame, x: np.ndarray, K: int, T: int) -> np.ndarray:
@@ -118,21 +226,31 @@ def _per_period(terms: pd.DataFrame, x: np.ndarray, K: int, T: int) -> np.ndarra
     return grid
 
 
-def _rows(sep: Separator, which: np.ndarray, last: np.ndarray, n: int) -> tuple[sp.csr_matrix, np.ndarray]:
-    """The inequalities of setups `which`, each up to its period `last`, as sparse rows."""
-    s = sep.setups
-    k, a = s.k[which], s.arrival[which]
-    r = np.arange(len(which))
+def rows(sep: Separator, cuts: Cuts, n: int) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The inequalities `cuts` as sparse rows A·x ≤ hi over `n` columns."""
+    s = sep.pieces
+    m = cuts.members
+    r, p, on = m["r"].to_numpy(int), m["p"].to_numpy(int), m["on"].to_numpy(int)
+    k, last = cuts.k[r], cuts.last[r]
+    a = s.arrival[p]
     demand = sep.demand_cum[k, last] - sep.demand_cum[k, a - 1]
-    cuts = pd.DataFrame({"r": r, "k": k, "a": a, "l": last})
-    owed = cuts.merge(sep.owed, on="k")
-    owed = owed[owed["t"] == owed["a"] - 1]
-    out = cuts.merge(sep.out, on="k")
+    periods = pd.DataFrame({"r": r, "k": k, "t": a - 1}).drop_duplicates()
+    owed = periods.merge(sep.owed, on=["k", "t"])
+    first = periods.groupby("r")["t"].min() + 1
+    cut = pd.DataFrame({"r": first.index, "k": cuts.k[first.index], "a": first.to_numpy(),
+                        "l": cuts.last[first.index]})
+    out = cut.merge(sep.out, on="k")
     out = out[(out["t"] >= out["a"]) & (out["t"] <= out["l"])]
-    rows = np.concatenate([r, r, r, owed["r"], out["r"]])
-    cols = np.concatenate([s.qty[which], s.on[which], sep.stock[k, last - 1], owed["col"], out["col"]])
-    vals = np.concatenate([s.unit[which].astype(float), -demand, -np.ones(len(r)),
+    count = len(cuts.k)
+    has = on >= 0
+    rows_ = np.concatenate([r, r[has], np.arange(count), owed["r"], out["r"]])
+    cols = np.concatenate([s.qty[p], on[has], sep.stock[cuts.k, cuts.last - 1], owed["col"], out["col"]])
+    vals = np.concatenate([s.unit[p].astype(float), -demand[has], -np.ones(count),
                            -np.ones(len(owed)), -np.ones(len(out))])
-    A = sp.csr_matrix((vals, (rows, cols)), shape=(len(r), n))
+    A = sp.csr_matrix((vals, (rows_, cols)), shape=(count, n))
     A.sum_duplicates()
-    return A, np.where(a == 1, sep.backlog[k], 0.0)
+    at_start = periods[periods["t"] == 0]
+    hi = (np.bincount(r[~has], demand[~has], minlength=count).astype(float)
+          + np.bincount(at_start["r"].to_numpy(int), sep.backlog[at_start["k"].to_numpy(int)],
+                        minlength=count))
+    return A, hi
