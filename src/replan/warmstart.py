@@ -11,7 +11,8 @@ feasible plan in seconds; it seeds the MIP, which can only improve on it.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+import time
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -24,6 +25,10 @@ ROUNDINGS = (lambda p: np.floor(p + 1e-6), lambda p: np.ceil(p - 1e-6))
 """Down (opens only the lines the LP fills by a pack or more) and up (opens every line it uses)."""
 SHARE = 0.15
 """Of the time left, the most one re-optimisation of packs may take."""
+SLOPE_ROUNDS = 12
+SLOPE_SHARE = 0.3
+"""Of the time left, the most slope scaling may take."""
+MIN_STEP = 0.05
 NOTHING = np.zeros_like
 """The last resort: order nothing (feasible unless a service limit or storage forbids it)."""
 
@@ -53,9 +58,67 @@ def warm_start(built: Built, engine: Engine, relaxed: Result,
         for result in (fixed, free):
             if result.x is not None and (best is None or result.objective < best.objective):
                 best = result
+    for result in slope_scaling(built, engine, relaxed, remaining):
+        if best is None or result.objective < best.objective:
+            best = result
     if best is None:  # e.g. a max_share that the roundings break
         best = engine.solve(fix_orders(built, NOTHING(packs)), remaining(), 0.01)
     return None if best.x is None else model.clean(best.x)
+
+
+def slope_scaling(built: Built, engine: Engine, relaxed: Result,
+                  remaining: Callable[[], float | None]) -> Iterator[Result]:
+    """Plans from dynamic slope scaling (Kim & Pardalos 1999), one per round.
+
+    The LP relaxation charges a fixed cost f only in proportion n / N to the
+    big-M N, so it spreads small orders over many periods. Each round instead
+    charges every pack the fixed cost shared over the packs the last round
+    ordered on that line (f / n̄), or in that supplier's shipment; the LP then
+    gathers orders into fewer, fuller lines, as a good plan does. Each
+    round's packs, rounded and fixed, give a plan (an LP). Rounds stop when
+    the packs repeat, after `SLOPE_ROUNDS`, or when their time share is spent.
+    """
+    model, v, lines = built.model, built.vars, built.index.lines
+    left = remaining()
+    deadline = None if left is None else time.perf_counter() + SLOPE_SHARE * left
+    has_on = v.order_on >= 0
+    line_cost = np.where(has_on, model.c[np.where(has_on, v.order_on, 0)], 0.0)
+    cell = (lines["s"].to_numpy(int), lines["t"].to_numpy(int) - 1)
+    has_ship = v.shipment[cell] >= 0
+    ship_cost = np.where(has_ship, model.c[np.where(has_ship, v.shipment[cell], 0)], 0.0)
+    pack = lines["pack"].to_numpy(float)
+    bound = np.maximum(lines["packs_ub"].to_numpy(float), 1.0)
+    per_line, per_ship = line_cost / bound, ship_cost / bound  # the LP relaxation's own slopes
+    cost = model.c.copy()
+    cost[v.order_on[has_on]] = 0.0
+    cost[v.shipment[v.shipment >= 0]] = 0.0
+    x, last = relaxed.x, None
+    for _ in range(SLOPE_ROUNDS):
+        if x is None or (deadline is not None and time.perf_counter() > deadline):
+            return
+        packs = x[v.order]
+        units = np.zeros(v.shipment.shape)
+        np.add.at(units, cell, packs * pack)
+        used = packs > 1e-6
+        per_line = np.where(used, line_cost / np.maximum(packs, 1e-6), per_line)
+        shipped = units[cell] > 1e-6
+        per_ship = np.where(shipped, ship_cost * pack / np.maximum(units[cell], 1e-6), per_ship)
+        scaled = cost.copy()
+        scaled[v.order] += per_line + per_ship
+        x = engine.solve(dataclasses.replace(model.relaxed(), c=scaled), _until(deadline), 0.01).x
+        if x is None:
+            return
+        rounded = np.round(x[v.order])
+        if last is not None and np.array_equal(rounded, last):
+            return
+        last = rounded
+        plan = engine.solve(fix_orders(built, rounded), _until(deadline), 0.01)
+        if plan.x is not None:
+            yield plan
+
+
+def _until(deadline: float | None) -> float | None:
+    return None if deadline is None else max(deadline - time.perf_counter(), MIN_STEP)
 
 
 def fix_orders(built: Built, packs: np.ndarray, free_packs: bool = False) -> Compiled:
