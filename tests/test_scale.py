@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 import replan
 from audit import audit
 from conftest import instance
-from replan import decompose, planner
+from replan import decompose, planner, solvers
 from replan.model import cuts
 from replan.model.build import build_model
 from replan.model.index import build_index
@@ -165,7 +165,7 @@ def test_parts_run_on_a_dask_cluster(monkeypatch):
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(inst=instances())
-def test_warm_start_is_a_feasible_plan(inst):
+def test_warm_start_and_every_slope_scaling_plan_are_feasible(inst):
     built = build_model(inst)
     highs = engine("highs")
     built, lp = tighten(built, highs, lambda: None)
@@ -174,6 +174,9 @@ def test_warm_start_is_a_feasible_plan(inst):
         assert highs.solve(fix_orders(built, np.zeros(len(built.index.lines))), None, 1e-4).x is None
         return
     _assert_feasible(built.model, x)
+    for plan in slope_scaling(built, highs, lp, lambda: None):
+        _assert_feasible(built.model, built.model.clean(plan.x))
+        assert plan.objective >= built.model.c @ x - 1e-6 * max(1.0, abs(plan.objective))
 
 
 def test_warm_start_fits_shared_capacities_on_a_generated_instance():
@@ -229,11 +232,23 @@ def test_slope_scaling_gathers_the_orders_that_lp_rounding_splits():
     assert replan.solve(inst, mip_gap=1e-9).objective == pytest.approx(133)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(inst=instances())
-def test_every_slope_scaling_plan_is_feasible(inst):
-    built = build_model(inst)
-    highs = engine("highs")
-    built, lp = tighten(built, highs, lambda: None)
-    for plan in slope_scaling(built, highs, lp, lambda: None):
-        _assert_feasible(built.model, built.model.clean(plan.x))
+
+@pytest.mark.parametrize("name", solvers.available())
+def test_a_kept_relaxation_solves_as_the_model_it_stands_for(name):
+    """After added rows and new costs, a kept LP (warm for HiGHS) gives what a cold solve does."""
+    built = build_model(replan.from_tables(*generate(12, 4, 6)))
+    e = engine(name)
+    kept = e.relaxation(built.model)
+    first = kept.solve(None)
+    assert first.objective == pytest.approx(e.solve(built.model.relaxed(), None, 0.0).objective, rel=1e-7)
+    A, hi = cuts.separate(cuts.separator(built.index, built.vars), first.x, 10**6)
+    assert A.shape[0] > 0
+    lo = np.full(len(hi), -np.inf)
+    kept.add_rows(A, lo, hi)
+    model = built.model.with_rows("cuts", A, lo, hi)
+    assert kept.solve(None).objective == pytest.approx(
+        e.solve(model.relaxed(), None, 0.0).objective, rel=1e-7)
+    costs = model.c * np.random.default_rng(1).uniform(0.5, 1.5, len(model.c))
+    kept.set_costs(costs)
+    assert kept.solve(None).objective == pytest.approx(
+        e.solve(dataclasses.replace(model.relaxed(), c=costs), None, 0.0).objective, rel=1e-7)

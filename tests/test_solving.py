@@ -11,7 +11,7 @@ import replan
 from audit import audit
 from conftest import instance
 from replan import cli, solvers
-from replan.solvers import Result, Status
+from replan.solvers import ColdRelaxation, Result, Status
 from replan.warmstart import ROUNDINGS
 
 
@@ -33,6 +33,9 @@ class NoIncumbent:
 
     def available(self) -> bool:
         return True
+
+    def relaxation(self, model) -> ColdRelaxation:
+        return ColdRelaxation(self, model.relaxed())
 
     def solve(self, model, time_limit, mip_gap, start=None) -> Result:
         if model.integer.any():
@@ -87,6 +90,9 @@ def test_the_tightened_lp_bound_counts_when_the_mip_proves_none(monkeypatch):
 
         def available(self) -> bool:
             return True
+
+        def relaxation(self, model) -> ColdRelaxation:
+            return ColdRelaxation(self, model.relaxed())
 
         def solve(self, model, time_limit, mip_gap, start=None) -> Result:
             result = solvers.engine("highs").solve(model, time_limit, mip_gap, start)

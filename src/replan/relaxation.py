@@ -1,7 +1,8 @@
 """The LP relaxation, tightened by rounds of (l,S) inequalities before the MIP starts.
 
 Each round solves the LP, finds the inequalities its solution breaks
-(`model.cuts.separate`) and adds them to the model. The inequalities are
+(`model.cuts.separate`) and adds them to the model; the engine keeps the LP
+between rounds (`Engine.relaxation`), so each round starts from the last basis. The inequalities are
 valid for every plan, so they stay in the model the MIP engine gets: its
 root bound starts where the rounds ended. The last LP solution seeds the
 warm start.
@@ -37,9 +38,10 @@ def tighten(built: Built, engine: Engine, remaining: Callable[[], float | None],
     began, left = time.perf_counter(), remaining()
     budget = None if left is None else SHARE * left
     model = built.model
-    lp = engine.solve(model.relaxed(), left, 0.0)
     if not strong:
-        return built, lp
+        return built, engine.solve(model.relaxed(), left, 0.0)
+    relaxation = engine.relaxation(model)
+    lp = relaxation.solve(left)
     sep = cuts.separator(built.index, built.vars)
     limit = max(1000, len(sep.pieces.qty) // 4)
     for _ in range(ROUNDS):
@@ -48,8 +50,10 @@ def tighten(built: Built, engine: Engine, remaining: Callable[[], float | None],
         A, hi = cuts.separate(sep, lp.x, limit)
         if not A.shape[0]:
             break
-        model = model.with_rows("cuts", A, np.full(len(hi), -np.inf), hi)
-        again = engine.solve(model.relaxed(), remaining(), 0.0)
+        lo = np.full(len(hi), -np.inf)
+        model = model.with_rows("cuts", A, lo, hi)
+        relaxation.add_rows(A, lo, hi)
+        again = relaxation.solve(remaining())
         if again.x is None:
             break
         moved = again.objective - lp.objective

@@ -93,6 +93,7 @@ def slope_scaling(built: Built, engine: Engine, relaxed: Result,
     cost[v.order_on[has_on]] = 0.0
     cost[v.shipment[v.shipment >= 0]] = 0.0
     x, last = relaxed.x, None
+    lp = engine.relaxation(model)
     for _ in range(SLOPE_ROUNDS):
         if x is None or (deadline is not None and time.perf_counter() > deadline):
             return
@@ -105,7 +106,8 @@ def slope_scaling(built: Built, engine: Engine, relaxed: Result,
         per_ship = np.where(shipped, ship_cost * pack / np.maximum(units[cell], 1e-6), per_ship)
         scaled = cost.copy()
         scaled[v.order] += per_line + per_ship
-        x = engine.solve(dataclasses.replace(model.relaxed(), c=scaled), _until(deadline), 0.01).x
+        lp.set_costs(scaled)
+        x = lp.solve(_until(deadline)).x
         if x is None:
             return
         rounded = np.round(x[v.order])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import enum
 import os
 import sys
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from typing import Iterator, Protocol
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..model.linear import Compiled
 
@@ -44,6 +46,38 @@ class Engine(Protocol):
 
     def solve(self, model: Compiled, time_limit: float | None, mip_gap: float,
               start: np.ndarray | None = None) -> Result: ...
+
+    def relaxation(self, model: Compiled) -> Relaxation:
+        """`model`'s LP relaxation, kept for a series of solves with rows or costs changed."""
+        ...
+
+
+class Relaxation(Protocol):
+    """An LP solved again and again with rows added or costs changed (cut rounds, slope
+    scaling). An engine that can keep its last basis restarts from it."""
+
+    def solve(self, time_limit: float | None) -> Result: ...
+
+    def add_rows(self, A: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray) -> None: ...
+
+    def set_costs(self, c: np.ndarray) -> None: ...
+
+
+@dataclass
+class ColdRelaxation:
+    """A `Relaxation` for engines that keep nothing between solves: each solve starts anew."""
+
+    engine: Engine
+    model: Compiled
+
+    def solve(self, time_limit: float | None) -> Result:
+        return self.engine.solve(self.model.relaxed(), time_limit, 0.0)
+
+    def add_rows(self, A: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray) -> None:
+        self.model = self.model.with_rows("added", A, lo, hi)
+
+    def set_costs(self, c: np.ndarray) -> None:
+        self.model = dataclasses.replace(self.model, c=c)
 
 
 @contextlib.contextmanager

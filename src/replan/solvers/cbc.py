@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..model.linear import Compiled
-from .base import Result, Status
+from .base import ColdRelaxation, Result, Status
 
 
 class CbcEngine:
@@ -22,6 +22,9 @@ class CbcEngine:
         except ImportError:
             return False
         return pulp.PULP_CBC_CMD(msg=False).available()
+
+    def relaxation(self, model: Compiled) -> ColdRelaxation:
+        return ColdRelaxation(self, model.relaxed())
 
     def solve(self, model: Compiled, time_limit: float | None, mip_gap: float,
               start: np.ndarray | None = None) -> Result:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from typing import Callable
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..model.linear import Compiled
 from .base import Result, Status, quiet_stdout
@@ -20,18 +22,20 @@ class HighsEngine:
             return False
         return True
 
+    def relaxation(self, model: Compiled) -> HighsRelaxation:
+        return HighsRelaxation(model)
+
     def solve(self, model: Compiled, time_limit: float | None, mip_gap: float,
               start: np.ndarray | None = None) -> Result:
         import highspy
 
         began = time.perf_counter()
-        with quiet_stdout():
-            h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+        h = _highs(highspy)
         h.setOptionValue("mip_rel_gap", float(mip_gap))
         if time_limit is not None:
             h.setOptionValue("time_limit", float(time_limit))
-            _watchdog(h, highspy, began + time_limit)
+            deadline = began + time_limit
+            _watchdog(h, highspy, lambda: deadline)
         h.passModel(_lp(model, highspy))
         if start is not None:
             solution = highspy.HighsSolution()
@@ -39,35 +43,79 @@ class HighsEngine:
             solution.value_valid = True
             h.setSolution(solution)
         h.run()
-        status = h.getModelStatus()
-        info = h.getInfo()
-        seconds = time.perf_counter() - began
-        S = highspy.HighsModelStatus
-        has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
-        if status in (S.kInfeasible, S.kUnboundedOrInfeasible):
-            return Result(Status.INFEASIBLE, seconds=seconds, message=h.modelStatusToString(status))
-        message = "time limit reached" if status == S.kInterrupt else h.modelStatusToString(status)
-        if not has_solution:
-            return Result(Status.ERROR, seconds=seconds, message=f"HiGHS found no plan ({message})")
-        x = np.asarray(h.getSolution().col_value)
-        objective = float(info.objective_function_value)
-        optimal = status == S.kOptimal
-        if model.integer.any():
-            bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
-        else:
-            bound = objective if optimal else None
-        return Result(Status.OPTIMAL if optimal else Status.FEASIBLE, x, objective, bound, seconds, message)
+        return _result(h, highspy, bool(model.integer.any()), began)
 
 
-def _watchdog(h, highspy, deadline: float) -> None:
-    """Stop HiGHS at `deadline` (time.perf_counter()) from its interrupt callbacks.
+class HighsRelaxation:
+    """An LP kept in one HiGHS instance, so that each solve after added rows (dual simplex)
+    or new costs (primal simplex) starts from the last basis: on the 875-item part of the
+    1,000-item benchmark, 3.9 s after a round of cuts and 1.8 s after new costs, against
+    14 s and 6 s from scratch."""
+
+    def __init__(self, model: Compiled) -> None:
+        import highspy
+
+        self._highspy = highspy
+        self._h = _highs(highspy)
+        self._deadline: float | None = None
+        _watchdog(self._h, highspy, lambda: self._deadline)
+        self._h.passModel(_lp(model.relaxed(), highspy))
+
+    def solve(self, time_limit: float | None) -> Result:
+        began = time.perf_counter()
+        self._deadline = None if time_limit is None else began + time_limit
+        self._h.setOptionValue("time_limit", np.inf if time_limit is None else float(time_limit))
+        self._h.run()
+        return _result(self._h, self._highspy, False, began)
+
+    def add_rows(self, A: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray) -> None:
+        csr = sp.csr_matrix(A)
+        self._h.addRows(csr.shape[0], lo, hi, csr.nnz, csr.indptr[:-1].astype(np.int32),
+                        csr.indices.astype(np.int32), csr.data)
+
+    def set_costs(self, c: np.ndarray) -> None:
+        self._h.changeColsCost(len(c), np.arange(len(c), dtype=np.int32), np.asarray(c, float))
+
+
+def _highs(highspy):
+    with quiet_stdout():  # the banner
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+def _result(h, highspy, mip: bool, began: float) -> Result:
+    """The `Result` of the run that `h` has just finished."""
+    status = h.getModelStatus()
+    info = h.getInfo()
+    seconds = time.perf_counter() - began
+    S = highspy.HighsModelStatus
+    has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+    if status in (S.kInfeasible, S.kUnboundedOrInfeasible):
+        return Result(Status.INFEASIBLE, seconds=seconds, message=h.modelStatusToString(status))
+    message = "time limit reached" if status == S.kInterrupt else h.modelStatusToString(status)
+    if not has_solution:
+        return Result(Status.ERROR, seconds=seconds, message=f"HiGHS found no plan ({message})")
+    x = np.asarray(h.getSolution().col_value)
+    objective = float(info.objective_function_value)
+    optimal = status == S.kOptimal
+    if mip:
+        bound = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else None
+    else:
+        bound = objective if optimal else None
+    return Result(Status.OPTIMAL if optimal else Status.FEASIBLE, x, objective, bound, seconds, message)
+
+
+def _watchdog(h, highspy, deadline: Callable[[], float | None]) -> None:
+    """Stop HiGHS at `deadline()` (time.perf_counter(); None: never) from its interrupt callbacks.
 
     HiGHS checks its own time_limit only between some steps and was seen to
     overrun it 2.3× on large models; the callbacks run inside simplex, IPM and
     branch and bound, so the run ends on time with the best plan found.
     """
     def interrupt(kind, message, data_out, data_in, user_data) -> None:
-        if time.perf_counter() > deadline:
+        due = deadline()
+        if due is not None and time.perf_counter() > due:
             data_in.user_interrupt = True
 
     h.setCallback(interrupt, None)

@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from ..model.linear import Compiled
-from .base import Result, Status
+from .base import ColdRelaxation, Result, Status
 
 
 class ScipEngine:
@@ -19,6 +19,9 @@ class ScipEngine:
         except ImportError:
             return False
         return model_builder.Solver("scip").solver_is_supported()
+
+    def relaxation(self, model: Compiled) -> ColdRelaxation:
+        return ColdRelaxation(self, model.relaxed())
 
     def solve(self, model: Compiled, time_limit: float | None, mip_gap: float,
               start: np.ndarray | None = None) -> Result:
