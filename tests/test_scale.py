@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -107,7 +108,7 @@ def test_inequalities_raise_the_lp_bound_on_lot_sizing_with_setup_costs():
     built = build_model(_lot_sizing([10] * 4))
     highs = engine("highs")
     plain = highs.solve(built.model.relaxed(), None, 0)
-    strong, lp = tighten(built, highs, lambda: None)
+    strong, lp, *_ = tighten(built, highs, lambda: None)
     assert plain.objective < lp.objective
     optimum = highs.solve(built.model, None, 1e-9).objective
     assert lp.objective <= optimum + 1e-6
@@ -168,7 +169,7 @@ def test_parts_run_on_a_dask_cluster(monkeypatch):
 def test_warm_start_and_every_slope_scaling_plan_are_feasible(inst):
     built = build_model(inst)
     highs = engine("highs")
-    built, lp = tighten(built, highs, lambda: None)
+    built, lp, *_ = tighten(built, highs, lambda: None)
     x = warm_start(built, highs, lp, lambda: None)
     if x is None:  # only when not even the plan that orders nothing is feasible
         assert highs.solve(fix_orders(built, np.zeros(len(built.index.lines))), None, 1e-4).x is None
@@ -183,7 +184,7 @@ def test_warm_start_fits_shared_capacities_on_a_generated_instance():
     """Rounding the LP broke supplier capacities here once, leaving the MIP with no plan at all."""
     built = build_model(replan.from_tables(*generate(60, 6, 10)))
     highs = engine("highs")
-    built, lp = tighten(built, highs, lambda: None)
+    built, lp, *_ = tighten(built, highs, lambda: None)
     x = warm_start(built, highs, lp, lambda: None)
     assert x is not None
     _assert_feasible(built.model, x)
@@ -223,7 +224,7 @@ def test_slope_scaling_gathers_the_orders_that_lp_rounding_splits():
     two lines, 200 + 3 holding. (The optimum, one line of 22, costs 100 + 33.)"""
     inst = _lot_sizing([10, 1, 1, 10], unit_price=0.0)
     highs = engine("highs")
-    built, lp = tighten(build_model(inst), highs, lambda: None, strong=False)
+    built, lp, *_ = tighten(build_model(inst), highs, lambda: None, strong=False)
     assert lp.x[built.vars.order] == pytest.approx([10, 1, 1, 10])
     rounded = highs.solve(fix_orders(built, np.round(lp.x[built.vars.order])), None, 1e-9)
     assert rounded.objective == pytest.approx(400)
@@ -252,3 +253,15 @@ def test_a_kept_relaxation_solves_as_the_model_it_stands_for(name):
     kept.set_costs(costs)
     assert kept.solve(None).objective == pytest.approx(
         e.solve(dataclasses.replace(model.relaxed(), c=costs), None, 0.0).objective, rel=1e-7)
+
+
+def test_a_kept_relaxation_gives_each_solve_its_own_time_limit():
+    """HiGHS counts its time limit over an instance's whole run time: a kept LP solved again
+    and again must not run out of time because earlier solves used it."""
+    built = build_model(replan.from_tables(*generate(12, 4, 6)))
+    kept = engine("highs").relaxation(built.model)
+    rng = np.random.default_rng(2)
+    began = time.perf_counter()
+    while time.perf_counter() - began < 1.0:
+        kept.set_costs(built.model.c * rng.uniform(0.5, 1.5, len(built.model.c)))
+        assert kept.solve(0.2).status == "optimal"

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
 from .model import cuts
 from .model.build import Built
-from .solvers import Engine, Result
+from .solvers import Engine, Relaxation, Result
 
 ROUNDS = 20
 """At most this many rounds; in practice the bound stops moving much sooner."""
@@ -28,9 +28,20 @@ SHARE = 0.3
 """Of the time left, the most the rounds may take."""
 
 
+class Tightened(NamedTuple):
+    """The model with the inequalities its LP relaxation needed, that LP's last solution,
+    the LP itself (kept by the engine for further solves: slope scaling), and the seconds
+    its first, cold solve took (what a MIP engine's root LP costs at least)."""
+
+    built: Built
+    lp: Result
+    kept: Relaxation
+    cold_seconds: float
+
+
 def tighten(built: Built, engine: Engine, remaining: Callable[[], float | None],
-            strong: bool = True) -> tuple[Built, Result]:
-    """The model with the inequalities its LP relaxation needed, and that LP's solution.
+            strong: bool = True) -> Tightened:
+    """Add rounds of (l,S) inequalities to `built`'s model while they raise its LP bound.
 
     With `strong` False, the plain model and its LP solution (the textbook
     big-M formulation, kept for comparison).
@@ -38,10 +49,11 @@ def tighten(built: Built, engine: Engine, remaining: Callable[[], float | None],
     began, left = time.perf_counter(), remaining()
     budget = None if left is None else SHARE * left
     model = built.model
-    if not strong:
-        return built, engine.solve(model.relaxed(), left, 0.0)
     relaxation = engine.relaxation(model)
     lp = relaxation.solve(left)
+    cold = lp.seconds
+    if not strong:
+        return Tightened(built, lp, relaxation, cold)
     sep = cuts.separator(built.index, built.vars)
     limit = max(1000, len(sep.pieces.qty) // 4)
     for _ in range(ROUNDS):
@@ -60,4 +72,4 @@ def tighten(built: Built, engine: Engine, remaining: Callable[[], float | None],
         lp = again
         if moved <= PROGRESS * max(abs(lp.objective), 1.0):
             break
-    return dataclasses.replace(built, model=model), lp
+    return Tightened(dataclasses.replace(built, model=model), lp, relaxation, cold)

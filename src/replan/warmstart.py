@@ -11,6 +11,7 @@ feasible plan in seconds; it seeds the MIP, which can only improve on it.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import time
 from typing import Callable, Iterator
 
@@ -19,55 +20,50 @@ import numpy as np
 from .model.build import Built
 from .model.index import Index
 from .model.linear import Compiled
-from .solvers import Engine, Result
+from .solvers import Engine, Relaxation, Result
 
 ROUNDINGS = (lambda p: np.floor(p + 1e-6), lambda p: np.ceil(p - 1e-6))
 """Down (opens only the lines the LP fills by a pack or more) and up (opens every line it uses)."""
-SHARE = 0.15
-"""Of the time left, the most one re-optimisation of packs may take."""
 SLOPE_ROUNDS = 12
-SLOPE_SHARE = 0.3
-"""Of the time left, the most slope scaling may take."""
+"""At most this many rounds of slope scaling."""
+SLOPE_SHARE = 0.8
+"""Of the warm start's time, the most slope scaling may take; the re-optimisation of packs
+has the rest."""
 MIN_STEP = 0.05
+"""The least time a step gets once its share is spent: enough to return, not to overrun."""
 NOTHING = np.zeros_like
 """The last resort: order nothing (feasible unless a service limit or storage forbids it)."""
 
 
 def warm_start(built: Built, engine: Engine, relaxed: Result,
-               remaining: Callable[[], float | None]) -> np.ndarray | None:
-    """The cheapest plan among the roundings of the LP solution `relaxed`; None if none is feasible.
+               remaining: Callable[[], float | None], kept: Relaxation | None = None) -> np.ndarray | None:
+    """The cheapest plan found from the LP solution `relaxed`; None if none is feasible.
 
-    Each rounding fixes every order (an LP: fast with any engine), then a short
-    solve with only the open lines' packs free re-optimises their quantities
-    within MOQs and tier ranges. `remaining()` gives the seconds left of the
-    whole solve's time limit (None: no limit).
+    Candidates fix every order decision, each an LP (fast with any engine):
+    the LP's packs rounded down and up, and every round of slope scaling. The
+    cheapest then has its open lines' packs re-optimised within MOQs and tier
+    ranges (a short MIP with the lines, tiers and shipments that are on kept
+    on). `remaining()` gives the seconds left of the warm start's time
+    (None: no limit); `kept`, the LP that gave `relaxed`, if the engine kept it.
     """
-    model = built.model
+    model, v = built.model, built.vars
     if relaxed.x is None:
         return None
-    packs = relaxed.x[built.vars.order]
-    best = None
-    for rounding in ROUNDINGS:
-        rounded = rounding(packs)
-        fixed = engine.solve(fix_orders(built, rounded), remaining(), 0.01)
-        if fixed.x is None:
-            continue
-        left = remaining()
-        free = engine.solve(fix_orders(built, rounded, free_packs=True),
-                            None if left is None else SHARE * left, 0.01, start=model.clean(fixed.x))
-        for result in (fixed, free):
-            if result.x is not None and (best is None or result.objective < best.objective):
-                best = result
-    for result in slope_scaling(built, engine, relaxed, remaining):
-        if best is None or result.objective < best.objective:
-            best = result
-    if best is None:  # e.g. a max_share that the roundings break
-        best = engine.solve(fix_orders(built, NOTHING(packs)), remaining(), 0.01)
-    return None if best.x is None else model.clean(best.x)
+    packs = relaxed.x[v.order]
+    roundings = (engine.solve(fix_orders(built, rounding(packs)), remaining(), 0.01)
+                 for rounding in ROUNDINGS)
+    found = [r for r in itertools.chain(roundings, slope_scaling(built, engine, relaxed, remaining, kept))
+             if r.x is not None]
+    if not found:  # e.g. a max_share that the roundings break
+        last = engine.solve(fix_orders(built, NOTHING(packs)), remaining(), 0.01)
+        return None if last.x is None else model.clean(last.x)
+    best = model.clean(min(found, key=lambda r: r.objective).x)
+    free = engine.solve(fix_orders(built, best[v.order], free_packs=True), remaining(), 0.01, start=best)
+    return model.clean(free.x) if free.x is not None and free.objective < model.c @ best else best
 
 
 def slope_scaling(built: Built, engine: Engine, relaxed: Result,
-                  remaining: Callable[[], float | None]) -> Iterator[Result]:
+                  remaining: Callable[[], float | None], kept: Relaxation | None = None) -> Iterator[Result]:
     """Plans from dynamic slope scaling (Kim & Pardalos 1999), one per round.
 
     The LP relaxation charges a fixed cost f only in proportion n / N to the
@@ -77,6 +73,8 @@ def slope_scaling(built: Built, engine: Engine, relaxed: Result,
     gathers orders into fewer, fuller lines, as a good plan does. Each
     round's packs, rounded and fixed, give a plan (an LP). Rounds stop when
     the packs repeat, after `SLOPE_ROUNDS`, or when their time share is spent.
+    Each LP starts from the last one's basis; `kept`, the LP that gave
+    `relaxed`, is taken over for that (its costs change).
     """
     model, v, lines = built.model, built.vars, built.index.lines
     left = remaining()
@@ -93,7 +91,7 @@ def slope_scaling(built: Built, engine: Engine, relaxed: Result,
     cost[v.order_on[has_on]] = 0.0
     cost[v.shipment[v.shipment >= 0]] = 0.0
     x, last = relaxed.x, None
-    lp = engine.relaxation(model)
+    lp = kept or engine.relaxation(model)
     for _ in range(SLOPE_ROUNDS):
         if x is None or (deadline is not None and time.perf_counter() > deadline):
             return

@@ -64,7 +64,9 @@ class HighsRelaxation:
     def solve(self, time_limit: float | None) -> Result:
         began = time.perf_counter()
         self._deadline = None if time_limit is None else began + time_limit
-        self._h.setOptionValue("time_limit", np.inf if time_limit is None else float(time_limit))
+        # HiGHS's time_limit counts the instance's run time over every solve so far
+        self._h.setOptionValue("time_limit", np.inf if time_limit is None
+                               else self._h.getRunTime() + float(time_limit))
         self._h.run()
         return _result(self._h, self._highspy, False, began)
 
