@@ -155,7 +155,7 @@ def test_upload_sales_forecast_and_plan_on_the_forecast(page, tmp_path):
     page.get_by_role("button", name="Forecast", exact=True).click()
     assert _metric(page, "Series") == "6"  # the three items, each at both locations
     page.get_by_text("History and forecast").wait_for()
-    assert page.locator(".vega-embed").count() >= 1
+    page.locator(".vega-embed").first.wait_for()  # the chart draws after its heading
     page.get_by_role("button", name=re.compile(r"^Use in a new scenario")).click()
     page.get_by_role("heading", name="Forecast · demo + forecast").wait_for()
     page.get_by_test_id("stSidebar").get_by_role("button", name="Solve").click()
