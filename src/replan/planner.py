@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import decompose, extract, report
+from . import clock, decompose, extract, report
 from .instance import Instance
 from .model.build import BUCKETS, Built, build_model
 from .model.index import Index, build_index
@@ -27,8 +27,6 @@ from .relaxation import tighten
 from .warmstart import warm_start
 
 Progress = Callable[[str], None]
-MIN_SECONDS = 0.05
-"""The least time a step gets once the limit has passed: enough to return, not to overrun."""
 WARM_SHARE = 0.6
 """Of the time left after the LP rounds, what the warm start may take when the MIP follows."""
 MIP_SETUP = 5.0
@@ -137,7 +135,8 @@ def solve_queue(parts: list[Instance], options: Options, say: Progress | None = 
     for i, part in enumerate(parts):
         limit = options.time_limit
         if limit is not None:
-            limit = max(MIN_SECONDS, (limit - (time.perf_counter() - began)) * left[i] / left[i:].sum())
+            share = left[i] / left[i:].sum()
+            limit = max(clock.MIN_SECONDS, (limit - (time.perf_counter() - began)) * share)
         plans.append(solve_whole(part, dataclasses.replace(options, time_limit=limit),
                                  say or (lambda _: None)))
     return plans
@@ -181,9 +180,7 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
     solver = engine(name)
     began = time.perf_counter()
 
-    def remaining() -> float | None:
-        return None if limit is None else max(limit - (time.perf_counter() - began), MIN_SECONDS)
-
+    remaining = clock.budget(limit)
     built, relaxed, kept, cold = tighten(built, solver, remaining, strong)
     if relaxed.objective is not None:
         cuts = built.model.row_blocks.get("cuts")
@@ -191,7 +188,7 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
         say(f"LP bound {relaxed.objective:,.2f} with {added:,} (l,S) inequalities added")
     left = remaining()
     mip = left is None or (1 - WARM_SHARE) * left >= MIP_SETUP * cold
-    start = warm_start(built, solver, relaxed, _share(remaining, WARM_SHARE if mip else 1.0), kept)
+    start = warm_start(built, solver, relaxed, clock.share(remaining, WARM_SHARE if mip else 1.0), kept)
     if start is not None and relaxed.objective is not None:
         first = float(built.model.c @ start)
         say(f"first plan {first:,.2f}, within {report.gap(first, relaxed.objective):.1%} of the optimum"
@@ -224,15 +221,6 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
         if again.x is not None:
             return dataclasses.replace(again, seconds=time.perf_counter() - began)
     return result
-
-
-def _share(remaining: Callable[[], float | None], share: float) -> Callable[[], float | None]:
-    """A `remaining` for a step that may take `share` of the time left now."""
-    left = remaining()
-    if left is None:
-        return remaining
-    until = time.perf_counter() + share * left
-    return lambda: max(until - time.perf_counter(), MIN_SECONDS)
 
 
 def _best_bound(mip: float | None, lp: float | None) -> float | None:

@@ -2,20 +2,20 @@
 
 Each round solves the LP, finds the inequalities its solution breaks
 (`model.cuts.separate`) and adds them to the model; the engine keeps the LP
-between rounds (`Engine.relaxation`), so each round starts from the last basis. The inequalities are
-valid for every plan, so they stay in the model the MIP engine gets: its
-root bound starts where the rounds ended. The last LP solution seeds the
-warm start.
+between rounds (`Engine.relaxation`), so each round starts from the last
+basis. The inequalities are valid for every plan, so they stay in the model
+the MIP engine gets: its root bound starts where the rounds ended. The last
+LP solution seeds the warm start.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import time
 from typing import Callable, NamedTuple
 
 import numpy as np
 
+from . import clock
 from .model import cuts
 from .model.build import Built
 from .solvers import Engine, Relaxation, Result
@@ -46,18 +46,17 @@ def tighten(built: Built, engine: Engine, remaining: Callable[[], float | None],
     With `strong` False, the plain model and its LP solution (the textbook
     big-M formulation, kept for comparison).
     """
-    began, left = time.perf_counter(), remaining()
-    budget = None if left is None else SHARE * left
+    rounds = clock.share(remaining, SHARE)
     model = built.model
     relaxation = engine.relaxation(model)
-    lp = relaxation.solve(left)
+    lp = relaxation.solve(remaining())
     cold = lp.seconds
     if not strong:
         return Tightened(built, lp, relaxation, cold)
     sep = cuts.separator(built.index, built.vars)
     limit = max(1000, len(sep.pieces.qty) // 4)
     for _ in range(ROUNDS):
-        if lp.x is None or (budget is not None and time.perf_counter() - began > budget):
+        if lp.x is None or clock.spent(rounds):
             break
         A, hi = cuts.separate(sep, lp.x, limit)
         if not A.shape[0]:

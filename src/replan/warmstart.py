@@ -1,22 +1,23 @@
-"""A good plan early: round the LP relaxation's orders, fix them, complete the rest.
+"""A good plan early: order quantities from LPs, fixed, the rest completed.
 
 MIP engines can spend minutes without a decent incumbent on lot-sizing
-models with MOQs and fixed costs, while the LP relaxation is cheap and its
-order quantities are close to a good plan. Rounding each line's packs (down
-and up), fitting them into MOQs, capacities and the budget, fixing which
-lines, tiers and shipments are on and re-solving for the packs gives a
-feasible plan in seconds; it seeds the MIP, which can only improve on it.
+models with MOQs and fixed costs, while LPs are cheap. Candidate order
+quantities come from the LP relaxation (its packs rounded down and up) and
+from slope scaling (LPs that charge each line its fixed cost over what it
+orders); each is fitted into MOQs, capacities and the budget and fixed,
+which leaves an LP for the rest of the plan. The cheapest, with its packs
+re-optimised, seeds the MIP, which can only improve on it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import itertools
-import time
 from typing import Callable, Iterator
 
 import numpy as np
 
+from . import clock
 from .model.build import Built
 from .model.index import Index
 from .model.linear import Compiled
@@ -29,8 +30,6 @@ SLOPE_ROUNDS = 12
 SLOPE_SHARE = 0.8
 """Of the warm start's time, the most slope scaling may take; the re-optimisation of packs
 has the rest."""
-MIN_STEP = 0.05
-"""The least time a step gets once its share is spent: enough to return, not to overrun."""
 NOTHING = np.zeros_like
 """The last resort: order nothing (feasible unless a service limit or storage forbids it)."""
 
@@ -77,8 +76,7 @@ def slope_scaling(built: Built, engine: Engine, relaxed: Result,
     `relaxed`, is taken over for that (its costs change).
     """
     model, v, lines = built.model, built.vars, built.index.lines
-    left = remaining()
-    deadline = None if left is None else time.perf_counter() + SLOPE_SHARE * left
+    remaining = clock.share(remaining, SLOPE_SHARE)
     has_on = v.order_on >= 0
     line_cost = np.where(has_on, model.c[np.where(has_on, v.order_on, 0)], 0.0)
     cell = (lines["s"].to_numpy(int), lines["t"].to_numpy(int) - 1)
@@ -91,9 +89,9 @@ def slope_scaling(built: Built, engine: Engine, relaxed: Result,
     cost[v.order_on[has_on]] = 0.0
     cost[v.shipment[v.shipment >= 0]] = 0.0
     x, last = relaxed.x, None
-    lp = kept or engine.relaxation(model)
+    lp = kept if kept is not None else engine.relaxation(model)
     for _ in range(SLOPE_ROUNDS):
-        if x is None or (deadline is not None and time.perf_counter() > deadline):
+        if x is None or clock.spent(remaining):
             return
         packs = x[v.order]
         units = np.zeros(v.shipment.shape)
@@ -105,20 +103,16 @@ def slope_scaling(built: Built, engine: Engine, relaxed: Result,
         scaled = cost.copy()
         scaled[v.order] += per_line + per_ship
         lp.set_costs(scaled)
-        x = lp.solve(_until(deadline)).x
+        x = lp.solve(remaining()).x
         if x is None:
             return
         rounded = np.round(x[v.order])
         if last is not None and np.array_equal(rounded, last):
             return
         last = rounded
-        plan = engine.solve(fix_orders(built, rounded), _until(deadline), 0.01)
+        plan = engine.solve(fix_orders(built, rounded), remaining(), 0.01)
         if plan.x is not None:
             yield plan
-
-
-def _until(deadline: float | None) -> float | None:
-    return None if deadline is None else max(deadline - time.perf_counter(), MIN_STEP)
 
 
 def fix_orders(built: Built, packs: np.ndarray, free_packs: bool = False) -> Compiled:
