@@ -29,10 +29,11 @@ from .warmstart import warm_start
 Progress = Callable[[str], None]
 WARM_SHARE = 0.6
 """Of the time left after the LP rounds, what the warm start may take when the MIP follows."""
-MIP_SETUP = 5.0
-"""What a MIP engine spends on presolve and set-up before its root LP, in cold LP solves:
-HiGHS took 27 s where the cold LP took 6 s (the 875-item part of the 1,000-item benchmark),
-and overran a 20 s limit to get there. With less time left, the MIP is not started."""
+MIP_SETUP = 10.0
+"""The least time, in cold LP solves, for which a MIP engine is worth starting. HiGHS spent
+27 s on presolve and set-up before its root LP where the cold LP took 6 s (the 875-item
+part of the 1,000-item benchmark), overran a 20 s limit to get there, and improved nothing
+with 30 s; slope scaling improves the plan with every round it gets."""
 
 
 @dataclass(frozen=True)
