@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import time
 from typing import Callable, Iterator
 
 import numpy as np
@@ -56,7 +57,10 @@ def warm_start(built: Built, engine: Engine, relaxed: Result,
     if not found:  # e.g. a max_share that the roundings break
         last = engine.solve(fix_orders(built, NOTHING(packs)), remaining(), 0.01)
         return None if last.x is None else model.clean(last.x)
-    best = model.clean(min(found, key=lambda r: r.objective).x)
+    chosen = min(found, key=lambda r: r.objective)
+    best = model.clean(chosen.x)
+    if _too_short(remaining, chosen.seconds):
+        return best
     free = engine.solve(fix_orders(built, best[v.order], free_packs=True), remaining(), 0.01, start=best)
     return model.clean(free.x) if free.x is not None and free.objective < model.c @ best else best
 
@@ -88,11 +92,12 @@ def slope_scaling(built: Built, engine: Engine, relaxed: Result,
     cost = model.c.copy()
     cost[v.order_on[has_on]] = 0.0
     cost[v.shipment[v.shipment >= 0]] = 0.0
-    x, last = relaxed.x, None
+    x, last, took = relaxed.x, None, 0.0
     lp = kept if kept is not None else engine.relaxation(model)
     for _ in range(SLOPE_ROUNDS):
-        if x is None or clock.spent(remaining):
+        if x is None or clock.spent(remaining) or _too_short(remaining, took):
             return
+        began = time.perf_counter()
         packs = x[v.order]
         units = np.zeros(v.shipment.shape)
         np.add.at(units, cell, packs * pack)
@@ -111,8 +116,16 @@ def slope_scaling(built: Built, engine: Engine, relaxed: Result,
             return
         last = rounded
         plan = engine.solve(fix_orders(built, rounded), remaining(), 0.01)
+        took = time.perf_counter() - began
         if plan.x is not None:
             yield plan
+
+
+def _too_short(remaining: clock.Remaining, seconds: float) -> bool:
+    """Whether less time is left than a step like one that took `seconds`: an engine's
+    presolve cannot be interrupted, so a step started without its time overruns the limit."""
+    left = remaining()
+    return left is not None and left < seconds
 
 
 def fix_orders(built: Built, packs: np.ndarray, free_packs: bool = False) -> Compiled:
