@@ -187,9 +187,13 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
         cuts = built.model.row_blocks.get("cuts")
         added = 0 if cuts is None else cuts.stop - cuts.start
         say(f"LP bound {relaxed.objective:,.2f} with {added:,} (l,S) inequalities added")
-    left = remaining()
-    mip = left is None or (1 - WARM_SHARE) * left >= MIP_SETUP * cold
-    start = warm_start(built, solver, relaxed, clock.share(remaining, WARM_SHARE if mip else 1.0), kept)
+    def time_for_mip(share: float) -> bool:
+        left = remaining()
+        return left is None or share * left >= MIP_SETUP * cold
+
+    warm_share = WARM_SHARE if time_for_mip(1 - WARM_SHARE) else 1.0
+    start = warm_start(built, solver, relaxed, clock.share(remaining, warm_share), kept)
+    mip = time_for_mip(1.0)  # the warm start may end early and leave the time to the MIP
     if start is not None and relaxed.objective is not None:
         first = float(built.model.c @ start)
         say(f"first plan {first:,.2f}, within {report.gap(first, relaxed.objective):.1%} of the optimum"
