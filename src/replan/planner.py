@@ -187,23 +187,27 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
         cuts = built.model.row_blocks.get("cuts")
         added = 0 if cuts is None else cuts.stop - cuts.start
         say(f"LP bound {relaxed.objective:,.2f} with {added:,} (l,S) inequalities added")
+
     def time_for_mip(share: float) -> bool:
         left = remaining()
         return left is None or share * left >= MIP_SETUP * cold
 
     warm_share = WARM_SHARE if time_for_mip(1 - WARM_SHARE) else 1.0
     start = warm_start(built, solver, relaxed, clock.share(remaining, warm_share), kept)
+    del kept  # the engine's copy of the LP: at 10,000 items it held gigabytes through the MIP
     mip = time_for_mip(1.0)  # the warm start may end early and leave the time to the MIP
     if start is not None and relaxed.objective is not None:
         first = float(built.model.c @ start)
         say(f"first plan {first:,.2f}, within {report.gap(first, relaxed.objective):.1%} of the optimum"
             + ("; the solver now improves plan and bound" if mip else ""))
-    if mip or start is None:
+    if mip:
         result = solver.solve(built.model, remaining(), gap, start=start)
-    else:
+    elif start is not None:
         result = Result(Status.FEASIBLE, start, float(built.model.c @ start),
                         message="the time left was too short for the MIP engine to start; "
                                 "the plan is the warm start's")
+    else:  # not even the LP finished in time: straight to the plan of last resort
+        result = Result(Status.ERROR, message="time limit reached before the LP relaxation was solved")
     bound = _best_bound(result.bound, relaxed.bound if relaxed.status == Status.OPTIMAL else None)
     proven = result.x is not None and bound is not None and report.gap(result.objective, bound) <= gap
     result = dataclasses.replace(result, seconds=time.perf_counter() - began, bound=bound,
