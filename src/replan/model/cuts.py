@@ -113,7 +113,9 @@ def separate(sep: Separator, x: np.ndarray, limit: int) -> tuple[sp.csr_matrix, 
 
     Returns (A, hi): rows A·x ≤ hi over all of the model's columns.
     """
-    found = [c for c in (_sets(sep, x, limit), _singletons(sep, x, limit)) if len(c.k)]
+    levels = _levels(sep, x)
+    found = [c for c in (_sets(sep, x, levels, limit), _singletons(sep, x, levels, limit))
+             if len(c.k)]
     if not found:
         return sp.csr_matrix((0, len(x))), np.empty(0)
     blocks = [rows(sep, c, len(x)) for c in found]
@@ -129,14 +131,27 @@ def _indicator(sep: Separator, x: np.ndarray, p: np.ndarray) -> tuple[np.ndarray
     return col, np.where(col >= 0, value[np.arange(len(p)), pick], 1.0)
 
 
-def _slack(sep: Separator, x: np.ndarray, k: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """len(k) × (T+1): B_k[a-1] + I[k,l] + R_k(a..l) for every l (meaningful for l ≥ a)."""
+@dataclass(frozen=True)
+class Levels:
+    """What the LP solution holds per sku at the end of each period t = 0..T (K × (T+1))."""
+
+    owed: np.ndarray      # owed by k's classes (the backlog lines at t = 0)
+    out_cum: np.ndarray   # moves out of k shipped in 1..t
+    stock: np.ndarray     # on hand (0 at t = 0: the opening stock is not a variable)
+
+
+def _levels(sep: Separator, x: np.ndarray) -> Levels:
     K, T = len(sep.backlog), sep.T
-    owed = _per_period(sep.owed, x, K, T)           # K × (T+1), column 0 unused
+    owed = _per_period(sep.owed, x, K, T)
     owed[:, 0] = sep.backlog
-    out_cum = np.cumsum(_per_period(sep.out, x, K, T), axis=1)
-    stock = np.concatenate([np.zeros((K, 1)), x[sep.stock]], axis=1)
-    return owed[k, a - 1][:, None] + stock[k] + out_cum[k] - out_cum[k, a - 1][:, None]
+    return Levels(owed, np.cumsum(_per_period(sep.out, x, K, T), axis=1),
+                  np.concatenate([np.zeros((K, 1)), x[sep.stock]], axis=1))
+
+
+def _slack(levels: Levels, k: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """len(k) × (T+1): B_k[a-1] + I[k,l] + R_k(a..l) for every l (meaningful for l ≥ a)."""
+    return (levels.owed[k, a - 1][:, None] + levels.stock[k] + levels.out_cum[k]
+            - levels.out_cum[k, a - 1][:, None])
 
 
 def _demand(sep: Separator, k: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -144,7 +159,7 @@ def _demand(sep: Separator, k: np.ndarray, a: np.ndarray) -> np.ndarray:
     return np.maximum(sep.demand_cum[k] - sep.demand_cum[k, a - 1][:, None], 0.0)
 
 
-def _singletons(sep: Separator, x: np.ndarray, limit: int) -> Cuts:
+def _singletons(sep: Separator, x: np.ndarray, levels: Levels, limit: int) -> Cuts:
     """Per piece with a fractional indicator, its most violated singleton inequality."""
     s = sep.pieces
     col, y = _indicator(sep, x, np.arange(len(s.qty)))
@@ -153,7 +168,7 @@ def _singletons(sep: Separator, x: np.ndarray, limit: int) -> Cuts:
     if not len(pick):
         return _no_cuts()
     k, a = s.k[pick], s.arrival[pick]
-    slack = _demand(sep, k, a) * y[pick, None] + _slack(sep, x, k, a)
+    slack = _demand(sep, k, a) * y[pick, None] + _slack(levels, k, a)
     l = np.arange(sep.T + 1)[None, :]
     violation = np.where(l >= a[:, None], qty[pick, None] - slack, -np.inf)
     best = violation.argmax(axis=1)
@@ -164,7 +179,7 @@ def _singletons(sep: Separator, x: np.ndarray, limit: int) -> Cuts:
     return Cuts(k[keep], best[keep], pd.DataFrame({"r": r, "p": pick[keep], "on": col[pick[keep]]}))
 
 
-def _sets(sep: Separator, x: np.ndarray, limit: int) -> Cuts:
+def _sets(sep: Separator, x: np.ndarray, levels: Levels, limit: int) -> Cuts:
     """Per sku k and period l, the set S of pieces that maximises the violation.
 
     A piece p gains v_p = X_p − D_k(a_p..l)·Y_p; an arrival period a enters S
@@ -186,18 +201,15 @@ def _sets(sep: Separator, x: np.ndarray, limit: int) -> Cuts:
     g_gain = np.zeros((len(first), T + 1))
     np.add.at(g_gain, group, gain)
     K = len(sep.backlog)
-    owed = _per_period(sep.owed, x, K, T)
-    owed[:, 0] = sep.backlog
-    g_gain -= owed[g_k, g_a - 1][:, None]
+    g_gain -= levels.owed[g_k, g_a - 1][:, None]
     g_in = (g_gain > 1e-9) & (l >= g_a[:, None])
     total = np.zeros((K, T + 1))
     np.add.at(total, g_k, np.where(g_in, g_gain, 0.0))
     first_a = np.full((K, T + 1), T + 1)
     np.minimum.at(first_a, g_k, np.where(g_in, g_a[:, None], T + 1))
-    out_cum = np.cumsum(_per_period(sep.out, x, K, T), axis=1)
-    stock = np.concatenate([np.zeros((K, 1)), x[sep.stock]], axis=1)
     start = np.minimum(first_a, T) - 1
-    violation = total - stock - (out_cum - np.take_along_axis(out_cum, start, axis=1))
+    violation = (total - levels.stock
+                 - (levels.out_cum - np.take_along_axis(levels.out_cum, start, axis=1)))
     size = np.zeros((K, T + 1))
     np.add.at(size, k, np.where(l >= a[:, None], qty[p, None], 0.0))
     ck, cl = np.nonzero((first_a <= T) & (violation > TOL * np.maximum(1.0, size)))
