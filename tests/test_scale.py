@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 import replan
 from audit import audit
 from conftest import instance
-from replan import decompose, planner, solvers
+from replan import decompose, planner, solvers, split
 from replan.model import cuts
 from replan.model.build import build_model
 from replan.model.index import build_index
@@ -197,6 +197,93 @@ def _assert_feasible(model, x: np.ndarray) -> None:
     assert np.all(activity >= model.row_lo - tol) and np.all(activity <= model.row_hi + tol)
     assert np.all(x >= model.lb - 1e-9) and np.all(x <= model.ub + 1e-9)
     assert np.all(np.abs(x[model.integer] - np.round(x[model.integer])) < 1e-9)
+
+
+def _sharing(capacity: float | None = None, demand_b: int = 3):
+    """Items A and B bought only from S (order cost 100 a period it ships, units 1); demand
+    10 of A in period 2, 10 of B in period `demand_b`, lead time 1, holding 1 a unit-period,
+    backorders 50 (A) and 20 (B) a unit-period."""
+    return instance({"horizon": 3},
+                    items={"item": ["A", "B"], "holding_cost": [1.0, 1.0], "backorder_cost": [50.0, 20.0]},
+                    suppliers={"supplier": ["S"], "order_cost": [100.0], "capacity": [capacity]},
+                    offers={"supplier": ["S", "S"], "item": ["A", "B"], "unit_price": [1.0, 1.0],
+                            "lead_time": [1, 1]},
+                    demand={"item": ["A", "B"], "period": [2, demand_b], "quantity": [10, 10]})
+
+
+def _cut_in_blocks(monkeypatch, inst, **options) -> replan.Plan:
+    """`inst` solved with every item-location a block of its own (`split.BLOCK_CELLS` = 1)."""
+    monkeypatch.setattr(split, "BLOCK_CELLS", 1)
+    return replan.solve(inst, mip_gap=1e-9, **options)
+
+
+def test_blocks_share_a_supplier_order_cost_and_the_joined_plan_pays_it_in_full(monkeypatch):
+    """Whole: one shipment in period 1 (A on time, B held a period): 100 + 10 + 20 = 130.
+    Blocks pay 50 each of S's cost: A ships in 1, B in 2 (nothing held), bounds 60 + 60 = 120;
+    the two shipments joined cost 200 + 20 = 220."""
+    inst = _sharing()
+    whole = replan.solve(inst, mip_gap=1e-9)
+    assert whole.status == "optimal" and whole.objective == pytest.approx(130.0)
+    blocks = _cut_in_blocks(monkeypatch, inst)
+    assert blocks.kpis["parts"] == 2
+    assert blocks.kpis["bound"] == pytest.approx(120.0) and blocks.kpis["bound"] <= whole.objective
+    assert blocks.kpis["costs"]["ordering"] == pytest.approx(200.0)
+    assert blocks.objective == pytest.approx(220.0) and blocks.status == "feasible"
+    assert audit(inst, blocks) == []
+
+
+def test_blocks_that_order_together_pay_one_shipment_and_prove_the_optimum(monkeypatch):
+    """Both due in period 2: each block ships in period 1 and pays its 50; joined, one shipment."""
+    inst = _sharing(demand_b=2)
+    blocks = _cut_in_blocks(monkeypatch, inst)
+    assert blocks.status == "optimal" and blocks.objective == pytest.approx(120.0)
+    assert blocks.kpis["bound"] == pytest.approx(120.0)
+    assert audit(inst, blocks) == []
+
+
+def test_blocks_over_a_shared_capacity_are_scaled_down_to_their_shares(monkeypatch):
+    """S ships at most 10 a period, so only 10 of the 20 due in period 2 can arrive on time.
+    Each block alone orders its 10 in period 1 (bound: each 100·½ + 10 = 60, and the backorder
+    of the last period's arrival); together they exceed S, so each keeps 5 of it."""
+    inst = _sharing(capacity=10.0, demand_b=2)
+    whole = replan.solve(inst, mip_gap=1e-9)
+    blocks = _cut_in_blocks(monkeypatch, inst)
+    assert audit(inst, blocks) == []
+    first = blocks.orders[blocks.orders["order_period"] == 1]
+    assert first["quantity"].sum() == pytest.approx(10.0)
+    assert set(first["quantity"]) == {5.0}
+    assert blocks.kpis["bound"] <= whole.objective + 1e-6 <= blocks.objective + 1e-6
+    assert "scaled down" in blocks.kpis["message"]
+
+
+def test_blocks_bound_every_generated_instance_and_their_plans_pass_the_audit(monkeypatch):
+    inst = replan.from_tables(*generate(24, 4, 6))
+    whole = replan.solve(inst, mip_gap=1e-9)
+    monkeypatch.setattr(split, "BLOCK_CELLS", 8 * 6)
+    blocks = replan.solve(inst, mip_gap=1e-9)
+    assert blocks.kpis["parts"] > _parts(inst)
+    assert blocks.kpis["bound"] <= whole.objective * (1 + 1e-9) <= blocks.objective * (1 + 1e-9)
+    assert audit(inst, blocks) == []
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(inst=instances())
+def test_blocks_bound_the_optimum_and_their_joined_plan_passes_the_audit(inst, monkeypatch):
+    """For every instance: cut into one block per item-location, the bound is still a bound
+    of the whole's optimum, and the joined plan keeps every rule (capacities shared included)."""
+    whole = planner.solve_whole(inst, planner.Options("highs", None, 1e-9), lambda _: None)
+    if whole.status != "optimal":
+        return
+    blocks = _cut_in_blocks(monkeypatch, inst)
+    assert blocks.status in ("optimal", "feasible"), blocks.kpis["message"]
+    assert blocks.kpis["bound"] <= whole.objective + 1e-6 * max(1.0, whole.objective)
+    assert blocks.objective >= whole.objective - 1e-6 * max(1.0, whole.objective)
+    assert audit(inst, blocks) == []
+
+
+def _parts(inst) -> int:
+    return len(decompose.parts(decompose.components(build_index(inst), None)))
 
 
 def test_a_part_without_a_bound_adds_zero_to_the_whole_bound(monkeypatch):

@@ -29,24 +29,27 @@ SKU = ["item", "location"]
 STATUS_ORDER = ("optimal", "feasible", "infeasible", "error")
 
 
-def components(index: Index, budget: float | None) -> np.ndarray:
-    """The component number of every item-location (row of `index.skus`)."""
+def components(index: Index, budget: float | None, suppliers: bool = True) -> np.ndarray:
+    """The component number of every item-location (row of `index.skus`).
+
+    With `suppliers` False, suppliers link nothing (see `split`).
+    """
     K = index.K
     if budget is not None or K == 0:
         return np.zeros(K, int)
     # graph nodes: item-locations 0..K-1, then suppliers, locations and lane rows as hubs
-    offers, suppliers = index.offers, index.suppliers
+    offers, vendors = index.offers, index.suppliers
     linking = (np.isfinite(index.supplier_capacity).any(axis=1)
-               | (suppliers["order_cost"].to_numpy(float) > 0))
+               | (vendors["order_cost"].to_numpy(float) > 0)) & suppliers
     pairs = [offers.loc[linking[offers["s"].to_numpy(int)], ["k", "s"]].to_numpy(int)
              + [0, K]]
     locations = index.skus["location"].to_numpy()
     stored = np.isin(locations, index.storage["location"].to_numpy())
     codes = pd.factorize(locations)[0]
-    pairs.append(np.column_stack([np.flatnonzero(stored), K + len(suppliers) + codes[stored]]))
+    pairs.append(np.column_stack([np.flatnonzero(stored), K + len(vendors) + codes[stored]]))
     lanes = index.lanes
     pairs.append(lanes[["k_from", "k_to"]].to_numpy(int))
-    hub = K + len(suppliers) + codes.max() + 1 + lanes["row"].to_numpy(int)
+    hub = K + len(vendors) + codes.max() + 1 + lanes["row"].to_numpy(int)
     capped = np.isfinite(lanes["capacity"].to_numpy(float))
     pairs.append(np.column_stack([lanes["k_from"].to_numpy(int)[capped], hub[capped]]))
     edges = np.concatenate([p.reshape(-1, 2) for p in pairs])
@@ -93,13 +96,17 @@ def subset(instance: Instance, rows: np.ndarray) -> Instance:
     return Instance.create(tables, instance.settings, [])
 
 
-def join(instance: Instance, plans: list[Plan], seconds: float) -> Plan:
+def join(instance: Instance, plans: list[Plan], seconds: float, unpaid: float = 0.0,
+         mip_gap: float | None = None) -> Plan:
     """One plan of the whole from the plans of its parts.
 
     Status is the worst of the parts'; costs, objective and bound add up (a
     part without a bound adds 0, a valid bound as costs are never negative);
-    the gap is the whole's. An infeasible or failed part makes the whole so,
-    with the exceptions of every part.
+    the gap is the whole's. `unpaid`, the supplier order costs the parts'
+    plans share but did not pay in full (`split.unpaid_shipments`), is added
+    to the ordering cost; an optimal whole whose gap then exceeds `mip_gap`
+    is feasible. An infeasible or failed part makes the whole so, with the
+    exceptions of every part.
     """
     status = max((p.status for p in plans), key=STATUS_ORDER.index)
     first = plans[0].kpis
@@ -118,10 +125,14 @@ def join(instance: Instance, plans: list[Plan], seconds: float) -> Plan:
     tables = {name: pd.concat([getattr(p, name) for p in plans], ignore_index=True)
               for name in ("orders", "inventory", "fulfillment", "transfers")}
     costs = {bucket: float(sum(p.kpis["costs"][bucket] for p in plans)) for bucket in first["costs"]}
+    costs["ordering"] = float(np.round(costs["ordering"] + unpaid, 6))
     objective = float(sum(costs.values()))
     # a part that proved no bound counts 0: every cost is ≥ 0, so 0 bounds any part from below
-    bound = float(sum(p.kpis["bound"] or 0.0 for p in plans))
-    kpis.update(objective=objective, bound=bound, mip_gap=report.gap(objective, bound), costs=costs,
+    bound = float(min(sum(p.kpis["bound"] or 0.0 for p in plans), objective))
+    gap = report.gap(objective, bound)
+    if status == "optimal" and mip_gap is not None and gap > mip_gap:
+        kpis["status"] = "feasible"
+    kpis.update(objective=objective, bound=bound, mip_gap=gap, costs=costs,
                 fill_rate=report.fill_rate(tables["fulfillment"]),
                 backorder_unit_periods=float(tables["inventory"]["backorder"].sum()))
     return Plan(kpis, exceptions, **{name: _ordered(name, frame) for name, frame in tables.items()})

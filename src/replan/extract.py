@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .model.build import Built
+from .model.index import Index
 
 TOL = 1e-6
 
@@ -50,6 +51,18 @@ def orders(built: Built, x: np.ndarray) -> pd.DataFrame:
     frame.insert(7, "arrival_date", inst.date(frame["arrival_period"]))
     return frame.sort_values(["order_period", "supplier", "item", "location", "mode"],
                              ignore_index=True)
+
+
+def packs(index: Index, orders: pd.DataFrame) -> np.ndarray:
+    """The packs of every order line in an orders table (`orders` read backwards)."""
+    keys = ["supplier", "item", "location", "mode"]
+    lines = index.offers[keys].iloc[index.lines["o"].to_numpy(int)].assign(t=index.lines["t"].to_numpy(int))
+    where = pd.MultiIndex.from_frame(lines).get_indexer(
+        pd.MultiIndex.from_frame(orders[keys + ["order_period"]].rename(columns={"order_period": "t"})))
+    assert (where >= 0).all(), "an order line the index does not have"
+    result = np.zeros(len(lines))
+    result[where] = orders["packs"].to_numpy(float)
+    return result
 
 
 def transfers(built: Built, x: np.ndarray) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import clock, decompose, extract, report
+from . import clock, decompose, extract, report, split
 from .instance import Instance
 from .model.build import BUCKETS, Built, build_model
 from .model.index import Index, build_index
@@ -24,7 +24,7 @@ from .model.linear import Compiled
 from .plan import Plan
 from .solvers import Result, Status, engine
 from .relaxation import tighten
-from .warmstart import warm_start
+from .warmstart import fix_orders, warm_start
 
 Progress = Callable[[str], None]
 WARM_SHARE = 0.6
@@ -34,6 +34,9 @@ MIP_SETUP = 10.0
 27 s on presolve and set-up before its root LP where the cold LP took 6 s (the 875-item
 part of the 1,000-item benchmark), overran a 20 s limit to get there, and improved nothing
 with 30 s; slope scaling improves the plan with every round it gets."""
+REFIT_SHARE = 0.05
+"""Of the time limit, what re-solving a block whose orders exceed a shared capacity may take
+(an LP with every order fixed; `split`)."""
 
 
 @dataclass(frozen=True)
@@ -98,33 +101,51 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
     say = progress or (lambda _: None)
     began = time.perf_counter()
     index = build_index(instance)
-    groups = decompose.parts(decompose.components(index, settings.budget))
-    if len(groups) == 1:
+    cut = split.blocks(index, decompose.parts(decompose.components(index, settings.budget)), settings.budget)
+    if len(cut) == 1:
         return solve_whole(instance, options, say, index)
-    say(f"{len(groups)} independent parts of {index.K:,} item-locations; solving each")
-    queues = _queues(instance, groups, max(1, workers))
-    if len(queues) == 1 and executor is None:
-        plans = solve_queue(queues[0], options, say)
-    else:
-        with contextlib.ExitStack() as stack:
-            # spawn, not fork: a forked child inherits HiGHS's thread pool half-made and hangs
-            pool = executor or stack.enter_context(
-                ProcessPoolExecutor(len(queues), mp_context=multiprocessing.get_context("spawn")))
-            plans = [p for done in pool.map(solve_queue, queues, [options] * len(queues)) for p in done]
-    plan = decompose.join(instance, plans, time.perf_counter() - began)
+    shared = sum(block.share is not None for block in cut)
+    say(f"{len(cut)} parts of {index.K:,} item-locations"
+        + (f" ({shared} of them blocks of parts too large to solve whole)" if shared else "")
+        + "; solving each")
+    parts = [split.subset(instance, block) for block in cut]
+    plans = _solve_parts(parts, options, say, max(1, workers), executor)
+    if shared:
+        plans = _keep_capacities(instance, parts, plans, options)
+    unpaid = split.unpaid_shipments(instance, parts, plans) if shared and _planned(plans) else 0.0
+    plan = decompose.join(instance, plans, time.perf_counter() - began, unpaid, options.mip_gap)
     say(f"{plan.status} in {plan.kpis['solve_seconds']:.2f} s")
     return plan
 
 
-def _queues(instance: Instance, groups: list[np.ndarray], workers: int) -> list[list[Instance]]:
-    """The parts as sub-instances, dealt largest first to the least loaded of `workers` queues,
-    each queue then solved smallest first (see `decompose.parts`)."""
-    queues: list[list[Instance]] = [[] for _ in range(min(workers, len(groups)))]
+def _solve_parts(parts: list[Instance], options: Options, say: Progress, workers: int,
+                 executor: Executor | None) -> list[Plan]:
+    """The plans of `parts`, in their order, solved in `workers` queues (`_queues`)."""
+    queues = _queues(np.array([len(p["items"]) for p in parts]), workers)
+    if len(queues) == 1 and executor is None:
+        return solve_queue(parts, options, say)
+    with contextlib.ExitStack() as stack:
+        # spawn, not fork: a forked child inherits HiGHS's thread pool half-made and hangs
+        pool = executor or stack.enter_context(
+            ProcessPoolExecutor(len(queues), mp_context=multiprocessing.get_context("spawn")))
+        done = pool.map(solve_queue, [[parts[i] for i in queue] for queue in queues],
+                        [options] * len(queues))
+        plans: list[Plan] = [None] * len(parts)  # type: ignore[list-item]
+        for queue, queue_plans in zip(queues, done):
+            for i, plan in zip(queue, queue_plans):
+                plans[i] = plan
+    return plans
+
+
+def _queues(sizes: np.ndarray, workers: int) -> list[list[int]]:
+    """Part numbers dealt largest first to the least loaded of `workers` queues, each queue
+    then solved smallest first (see `decompose.parts`)."""
+    queues: list[list[int]] = [[] for _ in range(min(workers, len(sizes)))]
     load = np.zeros(len(queues))
-    for rows in reversed(groups):
+    for i in np.argsort(sizes, kind="stable")[::-1]:
         q = int(load.argmin())
-        queues[q].append(decompose.subset(instance, rows))
-        load[q] += len(rows)
+        queues[q].append(int(i))
+        load[q] += sizes[i]
     return [queue[::-1] for queue in queues]
 
 
@@ -141,6 +162,43 @@ def solve_queue(parts: list[Instance], options: Options, say: Progress | None = 
         plans.append(solve_whole(part, dataclasses.replace(options, time_limit=limit),
                                  say or (lambda _: None)))
     return plans
+
+
+def _planned(plans: list[Plan]) -> bool:
+    return all(plan.orders is not None for plan in plans)
+
+
+def _keep_capacities(instance: Instance, parts: list[Instance], plans: list[Plan],
+                     options: Options) -> list[Plan]:
+    """Where blocks together exceed a supplier's capacity (each may use all of it, see
+    `split`), each one's orders there are scaled down to its share and the rest of its
+    plan solved again, with everything ordered fixed: an LP."""
+    if not _planned(plans):
+        return plans
+    limits = split.capacity_shares(instance, plans)
+    return [plan if rows.empty else _refit(split.with_capacities(part, rows), plan, options)
+            for part, plan, rows in zip(parts, plans, limits)]
+
+
+def _refit(part: Instance, plan: Plan, options: Options) -> Plan:
+    """`plan`'s orders fitted into `part`'s capacities, and the rest of the plan made anew;
+    its bound stays, as it holds for `part` too. Where the orders scaled down break another
+    limit (a supplier's max_share), the part is solved again instead."""
+    limit = None if options.time_limit is None else REFIT_SHARE * options.time_limit
+    built = build_model(part)
+    result = engine(options.solver).solve(fix_orders(built, extract.packs(built.index, plan.orders)),
+                                          limit, options.mip_gap)
+    message = "orders scaled down to a supplier capacity shared with other parts"
+    if result.x is not None:
+        kpis = {**plan.kpis, "status": Status.FEASIBLE.value, "message": message}
+        return _plan(built, dataclasses.replace(result, bound=plan.kpis["bound"]), kpis)
+    again = solve_whole(part, dataclasses.replace(options, time_limit=limit), lambda _: None)
+    if again.orders is None:
+        return again
+    bound = min(plan.kpis["bound"] or 0.0, again.objective)
+    return dataclasses.replace(again, kpis={**again.kpis, "bound": bound, "status": Status.FEASIBLE.value,
+                                            "mip_gap": report.gap(again.objective, bound),
+                                            "message": message})
 
 
 def solve_whole(instance: Instance, options: Options, say: Progress, index: Index | None = None) -> Plan:
