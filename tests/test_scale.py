@@ -21,7 +21,7 @@ from replan.model.build import build_model
 from replan.model.index import build_index
 from replan.relaxation import tighten
 from replan.solvers import engine
-from replan.warmstart import fix_orders, slope_scaling, warm_start
+from replan.warmstart import fit_orders, fix_orders, slope_scaling, warm_start
 from test_properties import instances
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -301,6 +301,24 @@ def test_a_part_without_a_bound_adds_zero_to_the_whole_bound(monkeypatch):
     assert joined.kpis["bound"] == pytest.approx(plan.kpis["bound"] - first.kpis["bound"], abs=1e-6)
     assert joined.kpis["bound"] <= joined.objective
     assert joined.objective == pytest.approx(plan.objective, rel=1e-7)
+
+
+def test_lines_below_their_moq_are_gathered_into_moqs_not_each_raised_to_it():
+    """MOQ 10, the LP's 6 a week for five weeks: raised, each line would buy 10 (50 units,
+    20 left at the end); gathered, a new MOQ starts where the running total passes one:
+    weeks 1, 2 and 4 (0.6, 1.2, 1.8, 2.4, 3.0 MOQs), 30 units. Gathering covers the LP's
+    units of the offer, never less, and at most one MOQ more."""
+    inst = instance({"horizon": 5},
+                    items={"item": ["A"], "holding_cost": [1.0], "backorder_cost": [50.0]},
+                    suppliers={"supplier": ["S"]},
+                    offers={"supplier": ["S"], "item": ["A"], "unit_price": [1.0], "lead_time": [0],
+                            "moq": [10]},
+                    demand={"item": ["A"] * 5, "period": range(1, 6), "quantity": [6] * 5})
+    index = build_index(inst)
+    assert fit_orders(index, np.full(5, 6.0), None).tolist() == [10, 10, 0, 10, 0]
+    # a line at or above its MOQ stays; the 6s around it still add up to 1.2 MOQs: two of them
+    assert fit_orders(index, np.array([0, 12, 6, 0, 6.0]), None).tolist() == [0, 12, 10, 0, 10]
+    assert fit_orders(index, np.array([0, 12, 4, 0, 6.0]), None).tolist() == [0, 12, 10, 0, 0]
 
 
 def test_slope_scaling_gathers_the_orders_that_lp_rounding_splits():

@@ -17,6 +17,7 @@ import time
 from typing import Callable, Iterator
 
 import numpy as np
+import pandas as pd
 
 from . import clock
 from .model.build import Built
@@ -168,7 +169,7 @@ def fix_orders(built: Built, packs: np.ndarray, free_packs: bool = False) -> Com
 def fit_orders(index: Index, packs: np.ndarray, budget: float | None) -> np.ndarray:
     """Whole packs within each line's MOQ and bound, each supplier's capacity and the budget.
 
-    A line below its MOQ is raised to it; where a supplier's capacity or a
+    Lines below their MOQ are gathered into MOQs (`_gather_below_moq`); where a supplier's capacity or a
     period's budget is exceeded, every line there is scaled down by the same
     factor and rounded down, and a line that falls below its MOQ is dropped.
     """
@@ -177,7 +178,7 @@ def fit_orders(index: Index, packs: np.ndarray, budget: float | None) -> np.ndar
     moq = lines["moq_packs"].to_numpy(float)
     pack = lines["pack"].to_numpy(float)
     packs = np.clip(np.round(packs, 6), 0, ub)
-    packs = np.where((packs > 0) & (packs < moq), np.where(moq <= ub, moq, 0), packs)
+    packs = _gather_below_moq(lines, packs, moq, ub)
     t = lines["t"].to_numpy(int) - 1
     cell = lines["s"].to_numpy(int) * index.T + t
     limits = [(cell, index.supplier_capacity.ravel(), pack)]
@@ -189,6 +190,29 @@ def fit_orders(index: Index, packs: np.ndarray, budget: float | None) -> np.ndar
         packs = np.floor(packs * factor[where] + 1e-9)
         packs = np.where(packs < moq, 0.0, packs)
     return packs
+
+
+def _gather_below_moq(lines: pd.DataFrame, packs: np.ndarray, moq: np.ndarray,
+                      ub: np.ndarray) -> np.ndarray:
+    """Each offer's lines below their MOQ gathered, in time order, into orders of one MOQ,
+    each placed at the first line it covers.
+
+    An LP spreads small orders over many periods, as its MOQ rows bind only in part;
+    raising each to the MOQ bought one MOQ a week for an item whose demand was two thirds
+    of that, and left the surplus in stock at the end. Gathered, an offer buys less than
+    one MOQ more than the LP, and earlier rather than later.
+    """
+    small = (packs > 0) & (packs < moq)
+    if not small.any():
+        return packs
+    o, t = lines["o"].to_numpy(int), lines["t"].to_numpy(int)
+    order = np.lexsort((t, o))
+    share = np.where(small, packs / np.maximum(moq, 1.0), 0.0)[order]
+    covered = pd.Series(share).groupby(o[order]).cumsum().to_numpy()
+    opened = np.ceil(covered - 1e-9) - np.ceil(covered - share - 1e-9)  # 1 where a new MOQ starts
+    gathered = np.empty_like(packs)
+    gathered[order] = opened * moq[order]
+    return np.where(small, np.where(moq <= ub, gathered, 0.0), packs)
 
 
 def _top_price(index: Index) -> np.ndarray:
