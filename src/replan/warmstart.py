@@ -75,7 +75,7 @@ def slope_scaling(built: Built, engine: Engine, relaxed: Result,
     charges every pack the fixed cost shared over the packs the last round
     ordered on that line (f / n̄), or in that supplier's shipment; the LP then
     gathers orders into fewer, fuller lines, as a good plan does. Each
-    round's packs, rounded and fixed, give a plan (an LP). Rounds stop when
+    round's packs, fitted (`fit_orders`) and fixed, give a plan (an LP). Rounds stop when
     the packs repeat, after `SLOPE_ROUNDS`, or when their time share is spent.
     Each LP starts from the last one's basis; `kept`, the LP that gave
     `relaxed`, is taken over for that (its costs change).
@@ -116,7 +116,7 @@ def slope_scaling(built: Built, engine: Engine, relaxed: Result,
         if last is not None and np.array_equal(rounded, last):
             return
         last = rounded
-        plan = engine.solve(fix_orders(built, rounded), remaining(), 0.01)
+        plan = engine.solve(fix_orders(built, x[v.order]), remaining(), 0.01)
         took = time.perf_counter() - began
         if plan.x is not None:
             yield plan
@@ -169,7 +169,8 @@ def fix_orders(built: Built, packs: np.ndarray, free_packs: bool = False) -> Com
 def fit_orders(index: Index, packs: np.ndarray, budget: float | None) -> np.ndarray:
     """Whole packs within each line's MOQ and bound, each supplier's capacity and the budget.
 
-    Lines below their MOQ are gathered into MOQs (`_gather_below_moq`); where a supplier's capacity or a
+    `packs` may be fractional: lines below their MOQ (or below one pack) are
+    gathered into MOQs (`_gather_below_moq`), the others rounded; where a supplier's capacity or a
     period's budget is exceeded, every line there is scaled down by the same
     factor and rounded down, and a line that falls below its MOQ is dropped.
     """
@@ -178,7 +179,7 @@ def fit_orders(index: Index, packs: np.ndarray, budget: float | None) -> np.ndar
     moq = lines["moq_packs"].to_numpy(float)
     pack = lines["pack"].to_numpy(float)
     packs = np.clip(np.round(packs, 6), 0, ub)
-    packs = _gather_below_moq(lines, packs, moq, ub)
+    packs = _gather_below_moq(lines, packs, np.maximum(moq, 1.0), ub)
     t = lines["t"].to_numpy(int) - 1
     cell = lines["s"].to_numpy(int) * index.T + t
     limits = [(cell, index.supplier_capacity.ravel(), pack)]
@@ -195,7 +196,7 @@ def fit_orders(index: Index, packs: np.ndarray, budget: float | None) -> np.ndar
 def _gather_below_moq(lines: pd.DataFrame, packs: np.ndarray, moq: np.ndarray,
                       ub: np.ndarray) -> np.ndarray:
     """Each offer's lines below their MOQ gathered, in time order, into orders of one MOQ,
-    each placed at the first line it covers.
+    each placed at the first line it covers; the other lines rounded.
 
     An LP spreads small orders over many periods, as its MOQ rows bind only in part;
     raising each to the MOQ bought one MOQ a week for an item whose demand was two thirds
@@ -204,7 +205,7 @@ def _gather_below_moq(lines: pd.DataFrame, packs: np.ndarray, moq: np.ndarray,
     """
     small = (packs > 0) & (packs < moq)
     if not small.any():
-        return packs
+        return np.round(packs)
     o, t = lines["o"].to_numpy(int), lines["t"].to_numpy(int)
     order = np.lexsort((t, o))
     share = np.where(small, packs / np.maximum(moq, 1.0), 0.0)[order]
@@ -212,7 +213,7 @@ def _gather_below_moq(lines: pd.DataFrame, packs: np.ndarray, moq: np.ndarray,
     opened = np.ceil(covered - 1e-9) - np.ceil(covered - share - 1e-9)  # 1 where a new MOQ starts
     gathered = np.empty_like(packs)
     gathered[order] = opened * moq[order]
-    return np.where(small, np.where(moq <= ub, gathered, 0.0), packs)
+    return np.where(small, np.where(moq <= ub, gathered, 0.0), np.round(packs))
 
 
 def _top_price(index: Index) -> np.ndarray:
