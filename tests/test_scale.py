@@ -199,7 +199,7 @@ def _assert_feasible(model, x: np.ndarray) -> None:
     assert np.all(np.abs(x[model.integer] - np.round(x[model.integer])) < 1e-9)
 
 
-def _sharing(capacity: float | None = None, demand_b: int = 3):
+def _sharing(capacity: float | None = None, demand_b: int = 3, moq: int = 0):
     """Items A and B bought only from S (order cost 100 a period it ships, units 1); demand
     10 of A in period 2, 10 of B in period `demand_b`, lead time 1, holding 1 a unit-period,
     backorders 50 (A) and 20 (B) a unit-period."""
@@ -207,7 +207,7 @@ def _sharing(capacity: float | None = None, demand_b: int = 3):
                     items={"item": ["A", "B"], "holding_cost": [1.0, 1.0], "backorder_cost": [50.0, 20.0]},
                     suppliers={"supplier": ["S"], "order_cost": [100.0], "capacity": [capacity]},
                     offers={"supplier": ["S", "S"], "item": ["A", "B"], "unit_price": [1.0, 1.0],
-                            "lead_time": [1, 1]},
+                            "lead_time": [1, 1], "moq": [moq, moq]},
                     demand={"item": ["A", "B"], "period": [2, demand_b], "quantity": [10, 10]})
 
 
@@ -254,6 +254,14 @@ def test_blocks_over_a_shared_capacity_are_scaled_down_to_their_shares(monkeypat
     assert set(first["quantity"]) == {5.0}
     assert blocks.kpis["bound"] <= whole.objective + 1e-6 <= blocks.objective + 1e-6
     assert "scaled down" in blocks.kpis["message"]
+
+
+def test_blocks_whose_share_of_a_capacity_is_below_their_moq_drop_those_orders(monkeypatch):
+    """MOQ 8: a share of 5 leaves neither block a line in period 1; both order later."""
+    inst = _sharing(capacity=10.0, demand_b=2, moq=8)
+    blocks = _cut_in_blocks(monkeypatch, inst)
+    assert audit(inst, blocks) == []
+    assert blocks.status == "feasible" and 1 not in set(blocks.orders["order_period"])
 
 
 def test_blocks_bound_every_generated_instance_and_their_plans_pass_the_audit(monkeypatch):

@@ -54,14 +54,15 @@ def orders(built: Built, x: np.ndarray) -> pd.DataFrame:
 
 
 def packs(index: Index, orders: pd.DataFrame) -> np.ndarray:
-    """The packs of every order line in an orders table (`orders` read backwards)."""
+    """The packs of every order line in an orders table (`orders` read backwards); an
+    order on a line `index` does not have (a capacity now below its MOQ) counts 0."""
     keys = ["supplier", "item", "location", "mode"]
     lines = index.offers[keys].iloc[index.lines["o"].to_numpy(int)].assign(t=index.lines["t"].to_numpy(int))
     where = pd.MultiIndex.from_frame(lines).get_indexer(
         pd.MultiIndex.from_frame(orders[keys + ["order_period"]].rename(columns={"order_period": "t"})))
-    assert (where >= 0).all(), "an order line the index does not have"
     result = np.zeros(len(lines))
-    result[where] = orders["packs"].to_numpy(float)
+    known = where >= 0
+    result[where[known]] = orders["packs"].to_numpy(float)[known]
     return result
 
 

@@ -120,7 +120,7 @@ def unpaid_shipments(instance: Instance, parts: list[Instance], plans: list[Plan
 def _shipments(orders: pd.DataFrame, suppliers: pd.DataFrame) -> float:
     """The supplier order costs of `orders`: one per supplier and period it orders in."""
     cells = orders[SUPPLIER_PERIOD].drop_duplicates()
-    return float(cells["supplier"].map(suppliers.set_index("supplier")["order_cost"]).sum())
+    return float(cells["supplier"].map(suppliers.set_index("supplier")["order_cost"]).to_numpy(float).sum())
 
 
 def capacity_shares(instance: Instance, plans: list[Plan]) -> list[pd.DataFrame]:
