@@ -15,12 +15,13 @@ from hypothesis import HealthCheck, given, settings
 import replan
 from audit import audit
 from conftest import instance
-from replan import decompose, planner, solvers, split
+from replan import decompose, improve, planner, solvers, split
 from replan.model import cuts
 from replan.model.build import build_model
 from replan.model.index import build_index
 from replan.relaxation import tighten
 from replan.solvers import engine
+from replan.improve import fix_and_optimize
 from replan.warmstart import fit_orders, fix_orders, slope_scaling, warm_start
 from test_properties import instances
 
@@ -166,7 +167,7 @@ def test_parts_run_on_a_dask_cluster(monkeypatch):
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(inst=instances())
-def test_warm_start_and_every_slope_scaling_plan_are_feasible(inst):
+def test_warm_start_its_improvement_and_every_slope_scaling_plan_are_feasible(inst):
     built = build_model(inst)
     highs = engine("highs")
     built, lp, *_ = tighten(built, highs, lambda: None)
@@ -175,6 +176,9 @@ def test_warm_start_and_every_slope_scaling_plan_are_feasible(inst):
         assert highs.solve(fix_orders(built, np.zeros(len(built.index.lines))), None, 1e-4).x is None
         return
     _assert_feasible(built.model, x)
+    better = fix_and_optimize(built, highs, x, lambda: None)
+    _assert_feasible(built.model, better)
+    assert built.model.c @ better <= built.model.c @ x + 1e-6 * max(1.0, abs(built.model.c @ x))
     for plan in slope_scaling(built, highs, lp, lambda: None):
         _assert_feasible(built.model, built.model.clean(plan.x))
         assert plan.objective >= built.model.c @ x - 1e-6 * max(1.0, abs(plan.objective))
@@ -345,6 +349,32 @@ def test_slope_scaling_gathers_the_orders_that_lp_rounding_splits():
     assert min(p.objective for p in plans) == pytest.approx(203)
     assert replan.solve(inst, mip_gap=1e-9).objective == pytest.approx(133)
 
+
+
+def test_fix_and_optimize_takes_a_plan_to_the_optimum_of_its_neighbourhood():
+    """The same item: the plan of slope scaling (two lines, 203) is one neighbourhood away
+    from the optimum (one line of 22: 100 + 33 holding), as the item has one supplier."""
+    inst = _lot_sizing([10, 1, 1, 10], unit_price=0.0)
+    highs = engine("highs")
+    built, lp, *_ = tighten(build_model(inst), highs, lambda: None, strong=False)
+    plan = min(slope_scaling(built, highs, lp, lambda: None), key=lambda p: p.objective)
+    better = fix_and_optimize(built, highs, built.model.clean(plan.x), lambda: None)
+    assert built.model.c @ better == pytest.approx(133)
+    _assert_feasible(built.model, better)
+
+
+def test_a_neighbourhood_frees_only_its_items_orders():
+    inst = replan.from_tables(*generate(12, 4, 6))
+    built = build_model(inst)
+    x = warm_start(built, engine("highs"), tighten(built, engine("highs"), lambda: None).lp, lambda: None)
+    groups = improve.neighbourhoods(built)
+    assert sorted(np.concatenate(groups).tolist()) == list(range(built.index.K))
+    model = improve.free(built, x, groups[0])
+    loose = model.integer & (model.lb < model.ub)
+    lines = built.index.lines
+    mine = np.isin(lines["k"].to_numpy(int), groups[0])
+    assert loose[built.vars.order[mine]].all() and not loose[built.vars.order[~mine]].any()
+    assert (model.lb[~loose & model.integer] == np.round(x[~loose & model.integer])).all()
 
 
 @pytest.mark.parametrize("name", solvers.available())
