@@ -57,13 +57,17 @@ class HighsRelaxation:
 
         self._highspy = highspy
         self._h = _highs(highspy)
-        self._deadline: float | None = None
-        _watchdog(self._h, highspy, lambda: self._deadline)
+        # the watchdog must not hold self: HiGHS keeps the callback out of Python's sight,
+        # so a cycle through it is never collected and leaked every kept LP (gigabytes at
+        # 10,000 items)
+        self._deadline: list[float | None] = [None]
+        deadline = self._deadline
+        _watchdog(self._h, highspy, lambda: deadline[0])
         self._h.passModel(_lp(model.relaxed(), highspy))
 
     def solve(self, time_limit: float | None) -> Result:
         began = time.perf_counter()
-        self._deadline = None if time_limit is None else began + time_limit
+        self._deadline[0] = None if time_limit is None else began + time_limit
         # HiGHS's time_limit counts the instance's run time over every solve so far
         self._h.setOptionValue("time_limit", np.inf if time_limit is None
                                else self._h.getRunTime() + float(time_limit))
