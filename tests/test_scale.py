@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import sys
 import time
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -375,6 +377,18 @@ def test_a_neighbourhood_frees_only_its_items_orders():
     mine = np.isin(lines["k"].to_numpy(int), groups[0])
     assert loose[built.vars.order[mine]].all() and not loose[built.vars.order[~mine]].any()
     assert (model.lb[~loose & model.integer] == np.round(x[~loose & model.integer])).all()
+
+
+@pytest.mark.parametrize("name", solvers.available())
+def test_a_kept_relaxation_is_freed_once_dropped(name):
+    """HiGHS holds its callbacks out of the garbage collector's sight: a watchdog that held
+    the relaxation kept every LP of a run alive (12.7 GB at 10,000 items)."""
+    kept = engine(name).relaxation(build_model(_lot_sizing([10, 1, 1, 10])).model)
+    kept.solve(10.0)
+    alive = weakref.ref(kept)
+    del kept
+    gc.collect()
+    assert alive() is None
 
 
 @pytest.mark.parametrize("name", solvers.available())

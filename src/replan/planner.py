@@ -38,8 +38,8 @@ with 30 s; slope scaling improves the plan with every round it gets."""
 IMPROVE_SHARE = 0.5
 """Of the time left after the warm start, what fix and optimize may take when the MIP follows."""
 REFIT_SHARE = 0.05
-"""Of the time limit, what re-solving a block whose orders exceed a shared capacity may take
-(an LP with every order fixed; `split`)."""
+"""Of the time limit, what is kept back, when parts are cut into blocks, for re-solving the
+blocks whose orders together exceed a shared capacity (LPs with every order fixed; `split`)."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,7 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
                       mip_gap if mip_gap is not None else settings.mip_gap, form == "strong")
     say = progress or (lambda _: None)
     began = time.perf_counter()
+    remaining = clock.budget(options.time_limit)
     index = build_index(instance)
     cut = split.blocks(index, decompose.parts(decompose.components(index, settings.budget)), settings.budget)
     if len(cut) == 1:
@@ -112,9 +113,12 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
         + (f" ({shared} of them blocks of parts too large to solve whole)" if shared else "")
         + "; solving each")
     parts = [split.subset(instance, block) for block in cut]
-    plans = _solve_parts(parts, options, say, max(1, workers), executor)
+    left = remaining()  # less the time it took to cut the instance into parts
+    queue_time = None if left is None else left * (1 - REFIT_SHARE if shared else 1)
+    plans = _solve_parts(parts, dataclasses.replace(options, time_limit=queue_time), say,
+                         max(1, workers), executor)
     if shared:
-        plans = _keep_capacities(instance, parts, plans, options)
+        plans = _keep_capacities(instance, parts, plans, options, remaining)
     unpaid = split.unpaid_shipments(instance, parts, plans) if shared and _planned(plans) else 0.0
     plan = decompose.join(instance, plans, time.perf_counter() - began, unpaid, options.mip_gap)
     say(f"{plan.status} in {plan.kpis['solve_seconds']:.2f} s")
@@ -172,22 +176,27 @@ def _planned(plans: list[Plan]) -> bool:
 
 
 def _keep_capacities(instance: Instance, parts: list[Instance], plans: list[Plan],
-                     options: Options) -> list[Plan]:
+                     options: Options, remaining: clock.Remaining) -> list[Plan]:
     """Where blocks together exceed a supplier's capacity (each may use all of it, see
     `split`), each one's orders there are scaled down to its share and the rest of its
-    plan solved again, with everything ordered fixed: an LP."""
+    plan solved again, with everything ordered fixed: an LP. The refits share the time
+    `remaining`."""
     if not _planned(plans):
         return plans
     limits = split.capacity_shares(instance, plans)
-    return [plan if rows.empty else _refit(split.with_capacities(part, rows), plan, options)
-            for part, plan, rows in zip(parts, plans, limits)]
+    over = [i for i, rows in enumerate(limits) if not rows.empty]
+    plans = list(plans)
+    for n, i in enumerate(over):
+        left = remaining()
+        plans[i] = _refit(split.with_capacities(parts[i], limits[i]), plans[i], options,
+                          None if left is None else left / (len(over) - n))
+    return plans
 
 
-def _refit(part: Instance, plan: Plan, options: Options) -> Plan:
-    """`plan`'s orders fitted into `part`'s capacities, and the rest of the plan made anew;
-    its bound stays, as it holds for `part` too. Where the orders scaled down break another
-    limit (a supplier's max_share), the part is solved again instead."""
-    limit = None if options.time_limit is None else REFIT_SHARE * options.time_limit
+def _refit(part: Instance, plan: Plan, options: Options, limit: float | None) -> Plan:
+    """`plan`'s orders fitted into `part`'s capacities, and the rest of the plan made anew
+    within `limit` seconds; its bound stays, as it holds for `part` too. Where the orders
+    scaled down break another limit (a supplier's max_share), the part is solved again."""
     built = build_model(part)
     result = engine(options.solver).solve(fix_orders(built, extract.packs(built.index, plan.orders)),
                                           limit, options.mip_gap)
