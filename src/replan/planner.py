@@ -198,8 +198,11 @@ def _refit(part: Instance, plan: Plan, options: Options, limit: float | None) ->
     within `limit` seconds; its bound stays, as it holds for `part` too. Where the orders
     scaled down break another limit (a supplier's max_share), the part is solved again."""
     built = build_model(part)
-    result = engine(options.solver).solve(fix_orders(built, extract.packs(built.index, plan.orders)),
-                                          limit, options.mip_gap)
+    fixed = fix_orders(built, extract.packs(built.index, plan.orders))
+    result = engine(options.solver).solve(fixed, limit, options.mip_gap)
+    if result.x is None and result.status == Status.ERROR:
+        # out of time: better late than a plan that orders nothing for a block of items
+        result = engine(options.solver).solve(fixed, None, options.mip_gap)
     message = "orders scaled down to a supplier capacity shared with other parts"
     if result.x is not None:
         kpis = {**plan.kpis, "status": Status.FEASIBLE.value, "message": message}
