@@ -270,6 +270,39 @@ def test_blocks_whose_share_of_a_capacity_is_below_their_moq_drop_those_orders(m
     assert blocks.status == "feasible" and 1 not in set(blocks.orders["order_period"])
 
 
+class _OutOfTime:
+    """An engine whose every solve with a time limit runs out of it before a plan."""
+
+    def __init__(self, name: str):
+        self.engine = engine(name)
+
+    def __getattr__(self, name: str):
+        return getattr(self.engine, name)
+
+    def solve(self, model, time_limit, mip_gap, start=None):
+        if time_limit is not None:
+            return solvers.Result(solvers.Status.ERROR, message="time limit reached")
+        return self.engine.solve(model, None, mip_gap, start)
+
+
+def test_a_refit_out_of_time_keeps_its_orders_rather_than_order_nothing(monkeypatch):
+    """The LP with every order fixed runs to its end past its time: solving the block again in
+    no time would leave it only the plan that orders nothing."""
+    inst = _sharing(capacity=10.0, demand_b=2)
+    monkeypatch.setattr(split, "BLOCK_CELLS", 1)
+    index = build_index(inst)
+    parts = [split.subset(inst, block) for block in
+             split.blocks(index, decompose.parts(decompose.components(index, None)), None)]
+    plans = planner.solve_queue(parts, planner.Options("highs", None, 1e-9))
+    limits = split.capacity_shares(inst, plans)
+    monkeypatch.setattr(planner, "engine", _OutOfTime)
+    refitted = planner._refit(split.with_capacities(parts[0], limits[0]), plans[0],
+                              planner.Options("highs", 1.0, 1e-9), 1.0)
+    assert refitted.orders is not None
+    first = refitted.orders[refitted.orders["order_period"] == 1]
+    assert first["quantity"].sum() == pytest.approx(5.0)
+
+
 def test_blocks_bound_every_generated_instance_and_their_plans_pass_the_audit(monkeypatch):
     inst = replan.from_tables(*generate(24, 4, 6))
     whole = replan.solve(inst, mip_gap=1e-9)
