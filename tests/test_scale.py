@@ -386,6 +386,23 @@ def test_slope_scaling_gathers_the_orders_that_lp_rounding_splits():
 
 
 
+def test_fix_and_optimize_is_skipped_for_a_first_plan_already_within_the_gap(monkeypatch):
+    """peak-season's first plan is within 1% of its LP bound: proven, so nothing to improve;
+    asked for 0.01%, the same plan is worth improving."""
+    calls = []
+
+    def spy(built, engine, x, remaining, passes=2):
+        calls.append(float(built.model.c @ x))
+        return x
+
+    monkeypatch.setattr(planner, "fix_and_optimize", spy)
+    inst = replan.load(replan.sample_path("peak-season"))
+    plan = replan.solve(inst, mip_gap=0.01, time_limit=60)
+    assert plan.status == "optimal" and calls == []
+    replan.solve(inst, mip_gap=1e-4, time_limit=5)
+    assert len(calls) == 1
+
+
 def test_fix_and_optimize_takes_a_plan_to_the_optimum_of_its_neighbourhood():
     """The same item: the plan of slope scaling (two lines, 203) is one neighbourhood away
     from the optimum (one line of 22: 100 + 33 holding), as the item has one supplier."""

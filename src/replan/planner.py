@@ -269,7 +269,7 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
     start = warm_start(built, solver, relaxed, clock.share(remaining, warm_share), kept)
     del kept  # the engine's copy of the LP: at 10,000 items it held gigabytes through the MIP
     mip = time_for_mip(1.0)  # the warm start may end early and leave the time to the MIP
-    if start is not None and relaxed.objective is not None:
+    if start is not None and relaxed.objective is not None and not _proven(built, start, relaxed, gap):
         say(f"first plan {_within(built, start, relaxed)}; improving it one supplier's items at a time")
         start = fix_and_optimize(built, solver, start, clock.share(remaining, IMPROVE_SHARE if mip else 1.0))
         mip = time_for_mip(1.0)
@@ -309,6 +309,11 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
 def _within(built: Built, x: np.ndarray, relaxed: Result) -> str:
     cost = float(built.model.c @ x)
     return f"{cost:,.2f}, within {report.gap(cost, relaxed.objective):.1%} of the optimum"
+
+
+def _proven(built: Built, x: np.ndarray, relaxed: Result, gap: float) -> bool:
+    """Whether plan `x` is within `gap` of the LP bound already: nothing for fix and optimize."""
+    return report.gap(float(built.model.c @ x), relaxed.objective) <= gap
 
 
 def _best_bound(mip: float | None, lp: float | None) -> float | None:
