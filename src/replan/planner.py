@@ -136,7 +136,7 @@ def _solve_parts(parts: list[Instance], options: Options, say: Progress, workers
         pool = executor or stack.enter_context(
             ProcessPoolExecutor(len(queues), mp_context=multiprocessing.get_context("spawn")))
         done = pool.map(solve_queue, [[parts[i] for i in queue] for queue in queues],
-                        [options] * len(queues))
+                        [options] * len(queues), [None] * len(queues), [time.time()] * len(queues))
         plans: list[Plan] = [None] * len(parts)  # type: ignore[list-item]
         for queue, queue_plans in zip(queues, done):
             for i, plan in zip(queue, queue_plans):
@@ -156,9 +156,14 @@ def _queues(sizes: np.ndarray, workers: int) -> list[list[int]]:
     return [queue[::-1] for queue in queues]
 
 
-def solve_queue(parts: list[Instance], options: Options, say: Progress | None = None) -> list[Plan]:
-    """Solve parts one after another; each gets the time left in proportion to its size."""
-    began = time.perf_counter()
+def solve_queue(parts: list[Instance], options: Options, say: Progress | None = None,
+                sent: float | None = None) -> list[Plan]:
+    """Solve parts one after another; each gets the time left in proportion to its size.
+
+    `sent` is when (`time.time()`) the queue was handed to another process: the time it took
+    to start there (a spawned process imports replan) counts against the limit."""
+    waited = 0.0 if sent is None else max(0.0, time.time() - sent)
+    began = time.perf_counter() - waited
     left = np.array([len(p["items"]) for p in parts], float)
     plans = []
     for i, part in enumerate(parts):
