@@ -333,6 +333,17 @@ def _parts(inst) -> int:
     return len(decompose.parts(decompose.components(build_index(inst), None)))
 
 
+def test_a_queue_counts_the_time_it_took_to_start_against_its_limit(monkeypatch):
+    """A spawned worker first imports replan; a queue sent 40 s ago has 20 s of a 60 s limit left."""
+    limits = []
+    monkeypatch.setattr(planner, "solve_whole", lambda part, options, say: limits.append(options.time_limit))
+    parts = [replan.from_tables(*generate(4, 2, 4))] * 2
+    planner.solve_queue(parts, planner.Options("highs", 60.0, 0.01), sent=time.time() - 40)
+    assert 9 < limits[0] <= 10  # half of the 20 s left, for the first of two equal parts
+    planner.solve_queue(parts, planner.Options("highs", 60.0, 0.01))
+    assert 29 < limits[2] <= 30
+
+
 def test_a_part_without_a_bound_adds_zero_to_the_whole_bound(monkeypatch):
     """0 bounds any part's cost from below, so the whole keeps a valid (if weak) bound."""
     inst = replan.from_tables(*generate(12, 4, 6))
