@@ -3,12 +3,12 @@
     python benchmarks/run.py                                  # the samples and every generated size
     python benchmarks/run.py --sizes 200,1000 --formulations strong,plain --repeat 3
     python benchmarks/run.py --sizes samples --solvers highs,cbc,scip
-    python benchmarks/run.py --sizes 5000 --workers 1
+    python benchmarks/run.py --sizes 5000,10000 --workers 2
 
 Each run is a fresh process with the time limit of its size (`LIMITS`, the
 issue's targets) and `--workers` processes solving independent parts side by
-side (default 2: the cores of the machine the targets are set for). Prints
-one line per size, solver and formulation with the medians of the repeats;
+side (default 1: two measured no better, see docs/benchmarks.md). Prints one
+line per size, solver and formulation with the medians of the repeats;
 `limit %` is the run's wall time as a share of its time limit, `peak MB` the
 most memory the run's processes held at once (sampled every 0.2 s).
 """
@@ -86,7 +86,7 @@ def main() -> None:
     parser.add_argument("--gap", type=float, default=0.01)
     parser.add_argument("--time-limit", type=float, help="override every size's limit")
     parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--workers", type=int, default=2, help="processes solving parts side by side")
+    parser.add_argument("--workers", type=int, default=1, help="processes solving parts side by side")
     args = parser.parse_args()
     print(f"{'size':16} {'solver':6} {'form':6} {'build s':>8} {'solve s':>8} {'limit %':>8} "
           f"{'objective':>14} {'bound':>14} {'gap':>7} {'parts':>5} {'peak MB':>8} status", flush=True)
