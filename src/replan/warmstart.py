@@ -66,6 +66,21 @@ def warm_start(built: Built, engine: Engine, relaxed: Result,
     return model.clean(free.x) if free.x is not None and free.objective < model.c @ best else best
 
 
+def first_plan(built: Built, engine: Engine, relaxed: Result) -> np.ndarray | None:
+    """A plan from the LP's packs rounded, however long its LP takes; None if none is feasible.
+
+    For a run whose warm start found no plan in its time although the LP finished: a
+    few seconds late beats the plan of last resort, which orders nothing."""
+    if relaxed.x is None:
+        return None
+    packs = relaxed.x[built.vars.order]
+    for rounding in ROUNDINGS:
+        result = engine.solve(fix_orders(built, rounding(packs)), None, 0.01)
+        if result.x is not None:
+            return built.model.clean(result.x)
+    return None
+
+
 def slope_scaling(built: Built, engine: Engine, relaxed: Result,
                   remaining: Callable[[], float | None], kept: Relaxation | None = None) -> Iterator[Result]:
     """Plans from dynamic slope scaling (Kim & Pardalos 1999), one per round.
