@@ -333,20 +333,17 @@ def _parts(inst) -> int:
     return len(decompose.parts(decompose.components(build_index(inst), None)))
 
 
-def test_a_warm_start_out_of_time_after_its_lp_still_gives_a_plan_that_orders(monkeypatch):
-    """The LP's packs rounded, solved past the limit, rather than the plan that orders nothing."""
+def test_a_warm_start_out_of_time_after_its_lp_still_gives_a_plan_that_orders():
+    """A rounding's LP finished past the limit, rather than the plan that orders nothing."""
     inst = replan.from_tables(*generate(12, 4, 6))
-    monkeypatch.setattr(planner, "warm_start", lambda *args: None)  # its time ran out
-    monkeypatch.setattr(planner, "MIP_SETUP", 1e9)  # and none is left for the MIP
-    options = planner.Options("highs", 30.0, 0.01)
-    late = planner.solve_whole(inst, options, lambda _: None)
-    monkeypatch.setattr(planner, "first_plan", lambda *args: None)
-    nothing = planner.solve_whole(inst, options, lambda _: None)
-    assert "orders nothing" in nothing.kpis["message"] and nothing.orders.empty
-    assert not late.orders.empty and "warm start" in late.kpis["message"]
-    assert late.objective < nothing.objective
-    assert late.kpis["bound"] == pytest.approx(nothing.kpis["bound"])
-    assert audit(inst, late) == []
+    built, highs = build_model(inst), engine("highs")
+    lp = highs.solve(built.model.relaxed(), None, 0.0)
+    assert highs.solve(fix_orders(built, np.floor(lp.x[built.vars.order])), 0.0, 0.01).status == solvers.Status.ERROR
+    late = warm_start(built, highs, lp, lambda: 0.0)
+    nothing = highs.solve(fix_orders(built, np.zeros(len(built.index.lines))), None, 0.01)
+    assert late is not None and late[built.vars.order].sum() > 0
+    assert built.model.c @ late < nothing.objective
+    _assert_feasible(built.model, late)
 
 
 def test_a_queue_counts_the_time_it_took_to_start_against_its_limit(monkeypatch):

@@ -25,7 +25,7 @@ from .model.linear import Compiled
 from .plan import Plan
 from .solvers import Result, Status, engine
 from .relaxation import tighten
-from .warmstart import first_plan, fix_orders, warm_start
+from .warmstart import fix_orders, warm_start
 
 Progress = Callable[[str], None]
 WARM_SHARE = 0.6
@@ -272,8 +272,6 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
 
     warm_share = WARM_SHARE if time_for_mip(1 - WARM_SHARE) else 1.0
     start = warm_start(built, solver, relaxed, clock.share(remaining, warm_share), kept)
-    if start is None and relaxed.x is not None:
-        start = first_plan(built, solver, relaxed)  # past the limit: better than ordering nothing
     del kept  # the engine's copy of the LP: at 10,000 items it held gigabytes through the MIP
     mip = time_for_mip(1.0)  # the warm start may end early and leave the time to the MIP
     if start is not None and relaxed.objective is not None and not _proven(built, start, relaxed, gap):

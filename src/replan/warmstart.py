@@ -23,7 +23,7 @@ from . import clock
 from .model.build import Built
 from .model.index import Index
 from .model.linear import Compiled
-from .solvers import Engine, Relaxation, Result
+from .solvers import Engine, Relaxation, Result, Status
 
 ROUNDINGS = (lambda p: np.floor(p + 1e-6), lambda p: np.ceil(p - 1e-6))
 """Down (opens only the lines the LP fills by a pack or more) and up (opens every line it uses)."""
@@ -44,17 +44,22 @@ def warm_start(built: Built, engine: Engine, relaxed: Result,
     the LP's packs rounded down and up, and every round of slope scaling. The
     cheapest then has its open lines' packs re-optimised within MOQs and tier
     ranges (a short MIP with the lines, tiers and shipments that are on kept
-    on). `remaining()` gives the seconds left of the warm start's time
+    on). Found nothing and a rounding's LP ran out of time, that LP is run to
+    its end. `remaining()` gives the seconds left of the warm start's time
     (None: no limit); `kept`, the LP that gave `relaxed`, if the engine kept it.
     """
     model, v = built.model, built.vars
     if relaxed.x is None:
         return None
     packs = relaxed.x[v.order]
-    roundings = (engine.solve(fix_orders(built, rounding(packs)), remaining(), 0.01)
-                 for rounding in ROUNDINGS)
-    found = [r for r in itertools.chain(roundings, slope_scaling(built, engine, relaxed, remaining, kept))
+    rounded = [engine.solve(fix_orders(built, rounding(packs)), remaining(), 0.01) for rounding in ROUNDINGS]
+    found = [r for r in itertools.chain(rounded, slope_scaling(built, engine, relaxed, remaining, kept))
              if r.x is not None]
+    for rounding, result in zip(ROUNDINGS, rounded):
+        if not found and result.status == Status.ERROR:
+            # out of time: a rounding's LP run to its end, seconds late, beats ordering nothing
+            late = engine.solve(fix_orders(built, rounding(packs)), None, 0.01)
+            found = [late] if late.x is not None else []
     if not found:  # e.g. a max_share that the roundings break
         last = engine.solve(fix_orders(built, NOTHING(packs)), remaining(), 0.01)
         return None if last.x is None else model.clean(last.x)
@@ -64,21 +69,6 @@ def warm_start(built: Built, engine: Engine, relaxed: Result,
         return best
     free = engine.solve(fix_orders(built, best[v.order], free_packs=True), remaining(), 0.01, start=best)
     return model.clean(free.x) if free.x is not None and free.objective < model.c @ best else best
-
-
-def first_plan(built: Built, engine: Engine, relaxed: Result) -> np.ndarray | None:
-    """A plan from the LP's packs rounded, however long its LP takes; None if none is feasible.
-
-    For a run whose warm start found no plan in its time although the LP finished: a
-    few seconds late beats the plan of last resort, which orders nothing."""
-    if relaxed.x is None:
-        return None
-    packs = relaxed.x[built.vars.order]
-    for rounding in ROUNDINGS:
-        result = engine.solve(fix_orders(built, rounding(packs)), None, 0.01)
-        if result.x is not None:
-            return built.model.clean(result.x)
-    return None
 
 
 def slope_scaling(built: Built, engine: Engine, relaxed: Result,
