@@ -439,18 +439,54 @@ def test_fix_and_optimize_takes_a_plan_to_the_optimum_of_its_neighbourhood():
     _assert_feasible(built.model, better)
 
 
-def test_a_neighbourhood_frees_only_its_items_orders():
-    inst = replan.from_tables(*generate(12, 4, 6))
+def test_fix_and_optimize_gathers_weekly_orders_to_reach_a_price_break():
+    """10 a week for 4 weeks at 10 a unit, 8 from 40 units, holding 1 a unit-week: the plan
+    that orders each week (400) is one item-location away from one order of 40
+    (320 + 30 + 20 + 10 held = 380), which no LP rounding sees: the LP buys at 8 every week."""
+    inst = instance({"horizon": 4},
+                    items={"item": ["A"], "holding_cost": [1.0], "backorder_cost": [50.0]},
+                    suppliers={"supplier": ["S"]},
+                    offers={"supplier": ["S"], "item": ["A"], "unit_price": [10.0], "lead_time": [0]},
+                    price_breaks={"supplier": ["S"], "item": ["A"], "min_quantity": [40], "unit_price": [8.0]},
+                    demand={"item": ["A"] * 4, "period": [1, 2, 3, 4], "quantity": [10] * 4})
+    highs = engine("highs")
+    built, lp, *_ = tighten(build_model(inst), highs, lambda: None)
+    weekly = highs.solve(fix_orders(built, np.full(len(built.index.lines), 10.0)), None, 1e-9)
+    assert weekly.objective == pytest.approx(400)
+    better = fix_and_optimize(built, highs, built.model.clean(weekly.x), lambda: None, lp.x)
+    assert built.model.c @ better == pytest.approx(380)
+    _assert_feasible(built.model, better)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(inst=instances())
+def test_a_restricted_model_solved_and_put_back_solves_the_whole(inst):
+    """Holding all but one item-location's columns at a plan: the restricted MIP's plan, put
+    back, is feasible for the whole and costs what the restricted model says plus what is held;
+    restricted to every column it is the whole model."""
+    highs = engine("highs")
     built = build_model(inst)
-    x = warm_start(built, engine("highs"), tighten(built, engine("highs"), lambda: None).lp, lambda: None)
-    groups = improve.neighbourhoods(built)
-    assert sorted(np.concatenate(groups).tolist()) == list(range(built.index.K))
-    model = improve.free(built, x, groups[0])
-    loose = model.integer & (model.lb < model.ub)
-    lines = built.index.lines
-    mine = np.isin(lines["k"].to_numpy(int), groups[0])
-    assert loose[built.vars.order[mine]].all() and not loose[built.vars.order[~mine]].any()
-    assert (model.lb[~loose & model.integer] == np.round(x[~loose & model.integer])).all()
+    model = built.model
+    x = warm_start(built, highs, highs.solve(model.relaxed(), None, 0.0), lambda: None)
+    if x is None:
+        return
+    owner = improve.owners(built)
+    assert (owner[model.var_blocks["order"]] >= 0).all()
+    for skus in improve.neighbourhoods(built, owner, x, None):
+        sub, cols = model.restricted(improve.columns(built, owner, skus), x)
+        result = highs.solve(sub, None, 1e-9, start=x[cols])
+        assert result.x is not None  # x[cols] is a plan of it
+        put = x.copy()
+        put[cols] = result.x
+        put = model.clean(put)
+        _assert_feasible(model, put)
+        held = np.delete(np.arange(len(x)), cols)
+        assert model.c @ put == pytest.approx(result.objective + model.c[held] @ x[held], rel=1e-6, abs=1e-6)
+        assert model.c @ put <= model.c @ x + 1e-6 * max(1.0, abs(model.c @ x))
+    whole, cols = model.restricted(np.ones(len(x), bool), x)
+    assert len(cols) == len(x) and whole.shape[0] <= model.shape[0]
+    assert highs.solve(whole, None, 1e-9).objective == pytest.approx(
+        highs.solve(model, None, 1e-9).objective, rel=1e-6, abs=1e-6)
 
 
 @pytest.mark.parametrize("name", solvers.available())

@@ -275,8 +275,9 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
     del kept  # the engine's copy of the LP: at 10,000 items it held gigabytes through the MIP
     mip = time_for_mip(1.0)  # the warm start may end early and leave the time to the MIP
     if start is not None and relaxed.objective is not None and not _proven(built, start, relaxed, gap):
-        say(f"first plan {_within(built, start, relaxed)}; improving it one supplier's items at a time")
-        start = fix_and_optimize(built, solver, start, clock.share(remaining, IMPROVE_SHARE if mip else 1.0))
+        say(f"first plan {_within(built, start, relaxed)}; improving it one item-location at a time")
+        start = fix_and_optimize(built, solver, start, clock.share(remaining, IMPROVE_SHARE if mip else 1.0),
+                                 relaxed.x)
         mip = time_for_mip(1.0)
         say(f"plan {_within(built, start, relaxed)}" + ("; the solver now improves plan and bound" if mip else ""))
     if mip:

@@ -9,6 +9,7 @@ buckets, so that each bucket of the contract's `costs` is read from the model.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -84,6 +85,28 @@ class Compiled:
         return replace(self, A=sp.vstack([self.A, A], format="csr"),
                        row_lo=np.concatenate([self.row_lo, lo]), row_hi=np.concatenate([self.row_hi, hi]),
                        row_blocks=blocks)
+
+    def restricted(self, free: np.ndarray, x: np.ndarray) -> tuple["Compiled", np.ndarray]:
+        """The model in the columns where `free` is set, every other column held at its value
+        in `x`, and those columns.
+
+        A row with no free column is left out (`x` decides it); the others carry
+        the held columns' share of their activity in their bounds. Any solution
+        of it, put back into `x`, solves this model, so a neighbourhood of a few
+        items is a MIP of their size, not the size of the whole.
+        """
+        cols = np.flatnonzero(free)
+        part = self._columns[:, cols].tocsr()
+        rows = np.flatnonzero(np.diff(part.indptr))
+        part = part[rows]
+        held = self.A[rows] @ x - part @ x[cols]
+        return Compiled(self.c[cols], part, self.row_lo[rows] - held, self.row_hi[rows] - held,
+                        self.lb[cols], self.ub[cols], self.integer[cols], {}, {}, {}), cols
+
+    @cached_property
+    def _columns(self) -> sp.csc_matrix:
+        """A by columns, made once for the many restrictions of one model."""
+        return self.A.tocsc()
 
     def bucket_values(self, x: np.ndarray) -> dict[str, float]:
         """Each cost bucket evaluated at solution `x`."""
