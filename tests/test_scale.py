@@ -415,7 +415,7 @@ def test_fix_and_optimize_is_skipped_for_a_first_plan_already_within_the_gap(mon
     asked for 0.01%, the same plan is worth improving."""
     calls = []
 
-    def spy(built, engine, x, remaining, passes=2):
+    def spy(built, engine, x, remaining, relaxed=None, passes=2):
         calls.append(float(built.model.c @ x))
         return x
 
