@@ -53,8 +53,9 @@ def fix_and_optimize(built: Built, engine: Engine, x: np.ndarray, remaining: clo
             trial = best.copy()
             trial[cols] = result.x
             trial = model.clean(trial)
-            if model.c @ trial < cost - 1e-6 * max(1.0, abs(cost)):
-                best, cost, improved = trial, float(model.c @ trial), True
+            trial_cost = float(model.c @ trial)
+            if trial_cost < cost - 1e-6 * max(1.0, abs(cost)):
+                best, cost, improved = trial, trial_cost, True
         if not improved:
             break
     return best
