@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 import replan
 from audit import audit
 from conftest import instance
-from replan import decompose, improve, planner, solvers, split
+from replan import decompose, improve, planner, solvers, split, warmstart
 from replan.model import cuts
 from replan.model.build import build_model
 from replan.model.index import build_index
@@ -181,9 +181,39 @@ def test_warm_start_its_improvement_and_every_slope_scaling_plan_are_feasible(in
     better = fix_and_optimize(built, highs, x, lambda: None)
     _assert_feasible(built.model, better)
     assert built.model.c @ better <= built.model.c @ x + 1e-6 * max(1.0, abs(built.model.c @ x))
-    for plan in slope_scaling(built, highs, lp, lambda: None):
+    plans = list(slope_scaling(built, highs, lp, lambda: None))
+    for plan in plans:
         _assert_feasible(built.model, built.model.clean(plan.x))
-        assert plan.objective >= built.model.c @ x - 1e-6 * max(1.0, abs(plan.objective))
+    if plans:  # the first round's plan is always a candidate
+        assert plans[0].objective >= built.model.c @ x - 1e-6 * max(1.0, abs(plans[0].objective))
+
+
+def test_slope_scaling_stops_at_the_first_round_that_finds_no_cheaper_plan():
+    costs = [50.0, 40.0, 45.0, 30.0]
+    rounds = (solvers.Result(solvers.Status.OPTIMAL, np.zeros(1), cost) for cost in costs)
+    assert [r.objective for r in warmstart._while_cheaper(rounds)] == [50.0, 40.0, 45.0]
+
+
+def test_without_slope_scaling_the_lps_packs_rounded_give_the_plan():
+    """An LP that fails after its costs change leaves slope scaling with nothing: the
+    roundings of the LP's own packs are the candidates then, and one of them orders."""
+    class Failing:
+        def set_costs(self, c) -> None:
+            pass
+
+        def solve(self, time_limit) -> solvers.Result:
+            return solvers.Result(solvers.Status.ERROR, message="failed")
+
+    built = build_model(replan.from_tables(*generate(12, 4, 6)))
+    highs = engine("highs")
+    built, lp, *_ = tighten(built, highs, lambda: None)
+    assert not list(slope_scaling(built, highs, lp, lambda: None, Failing()))
+    x = warm_start(built, highs, lp, lambda: None, Failing())
+    down, up = (highs.solve(fix_orders(built, rounding(lp.x[built.vars.order])), None, 0.01)
+                for rounding in warmstart.ROUNDINGS)
+    assert x is not None and x[built.vars.order].sum() > 0
+    _assert_feasible(built.model, x)
+    assert built.model.c @ x <= min(down.objective, up.objective) + 1e-6 * abs(down.objective)
 
 
 def test_warm_start_fits_shared_capacities_on_a_generated_instance():
