@@ -188,6 +188,40 @@ def test_warm_start_its_improvement_and_every_slope_scaling_plan_are_feasible(in
         assert plans[0].objective >= built.model.c @ x - 1e-6 * max(1.0, abs(plans[0].objective))
 
 
+def test_a_cut_round_stopped_for_time_leaves_the_last_finished_lp_as_the_bound():
+    """A round's LP stopped when the rounds' time is spent is no bound; the one before stands."""
+    highs = engine("highs")
+
+    class StoppedAfterFirst:
+        """HiGHS's kept LP, every solve after the first stopped short of optimal."""
+
+        def __init__(self, model) -> None:
+            self.lp, self.solves = highs.relaxation(model), 0
+
+        def solve(self, time_limit) -> solvers.Result:
+            self.solves += 1
+            result = self.lp.solve(time_limit)
+            return result if self.solves == 1 else dataclasses.replace(
+                result, status=solvers.Status.FEASIBLE, bound=None)
+
+        def add_rows(self, A, lo, hi) -> None:
+            self.lp.add_rows(A, lo, hi)
+
+    class Stopping:
+        name = "stopping"
+        solve = highs.solve
+
+        def relaxation(self, model) -> StoppedAfterFirst:
+            return StoppedAfterFirst(model)
+
+    built = build_model(replan.from_tables(*generate(12, 4, 6)))
+    cold = highs.solve(built.model.relaxed(), None, 0.0)
+    assert tighten(built, highs, lambda: None).lp.objective > cold.objective + 1.0  # rounds matter here
+    stopped = tighten(built, Stopping(), lambda: None).lp
+    assert stopped.status == solvers.Status.OPTIMAL
+    assert stopped.objective == pytest.approx(cold.objective, rel=1e-9)
+
+
 def test_slope_scaling_stops_at_the_first_round_that_finds_no_cheaper_plan():
     costs = [50.0, 40.0, 45.0, 30.0]
     rounds = (solvers.Result(solvers.Status.OPTIMAL, np.zeros(1), cost) for cost in costs)

@@ -18,14 +18,17 @@ import numpy as np
 from . import clock
 from .model import cuts
 from .model.build import Built
-from .solvers import Engine, Relaxation, Result
+from .solvers import Engine, Relaxation, Result, Status
 
 ROUNDS = 20
 """At most this many rounds; in practice the bound stops moving much sooner."""
 PROGRESS = 1e-3
 """Stop when a round raises the LP bound by less than this fraction."""
 SHARE = 0.3
-"""Of the time left, the most the rounds may take."""
+"""Of the time left, the most the rounds may take. A round's LP is stopped when it is spent:
+on a 500-item block of the 10,000-item benchmark one round took 5 s and the next 14 s (with
+0.45, two rounds took 25 of the block's 27.5 s and its plan ended 9.7% above the bound, against
+3.6% with one round)."""
 
 
 class Tightened(NamedTuple):
@@ -64,8 +67,8 @@ def tighten(built: Built, engine: Engine, remaining: Callable[[], float | None],
         lo = np.full(len(hi), -np.inf)
         model = model.with_rows("cuts", A, lo, hi)
         relaxation.add_rows(A, lo, hi)
-        again = relaxation.solve(remaining())
-        if again.x is None:
+        again = relaxation.solve(rounds())
+        if again.status != Status.OPTIMAL:  # out of the rounds' time: the last LP stands
             break
         moved = again.objective - lp.objective
         lp = again
