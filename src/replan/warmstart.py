@@ -4,8 +4,8 @@ MIP engines can spend minutes without a decent incumbent on lot-sizing
 models with MOQs and fixed costs, while LPs are cheap. Candidate order
 quantities come from slope scaling (LPs that charge each line its fixed
 cost over what it orders), or, failing that, from the LP relaxation's packs
-rounded down and up; each is fitted into MOQs, capacities and the budget and fixed,
-which leaves an LP for the rest of the plan. The cheapest, with its packs
+rounded down and up; each is fitted into MOQs, capacities and the budget
+and fixed, which leaves an LP for the rest of the plan. The cheapest, with its packs
 re-optimised, seeds the MIP, which can only improve on it.
 """
 
