@@ -121,8 +121,9 @@ def _watchdog(h, highspy, deadline: Callable[[], float | None]) -> None:
     """
     def interrupt(kind, message, data_out, data_in, user_data) -> None:
         due = deadline()
-        if due is not None and time.perf_counter() > due:
-            data_in.user_interrupt = True
+        # set both ways: highspy hands the same data_in to every later run of this instance,
+        # so a flag left True stops each of them at its first callback
+        data_in.user_interrupt = due is not None and time.perf_counter() > due
 
     h.setCallback(interrupt, None)
     kinds = highspy.cb.HighsCallbackType
