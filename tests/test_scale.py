@@ -504,19 +504,6 @@ def test_fix_and_optimize_takes_a_plan_to_the_optimum_of_its_neighbourhood():
     _assert_feasible(built.model, better)
 
 
-def test_fix_and_optimize_without_a_cap_passes_on_while_a_pass_improves():
-    """The plan is the answer when no MIP follows: every pass that improves is kept, so no cap
-    ends above one pass, and one pass above none."""
-    built = build_model(replan.from_tables(*generate(30, 4, 8)))
-    highs = engine("highs")
-    built, lp, kept, _ = tighten(built, highs, lambda: None)
-    x = warm_start(built, highs, lp, lambda: None, kept)
-    cost = {passes: float(built.model.c @ fix_and_optimize(built, highs, x, lambda: None, lp.x, passes))
-            for passes in (1, 2, None)}
-    assert cost[None] <= cost[2] <= cost[1] < float(built.model.c @ x)
-    _assert_feasible(built.model, fix_and_optimize(built, highs, x, lambda: None, lp.x, passes=None))
-
-
 def test_fix_and_optimize_gathers_weekly_orders_to_reach_a_price_break():
     """10 a week for 4 weeks at 10 a unit, 8 from 40 units, holding 1 a unit-week: the plan
     that orders each week (400) is one item-location away from one order of 40

@@ -14,8 +14,6 @@ every few weeks would reach.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
 from . import clock
@@ -32,16 +30,16 @@ MIN_STEP = 0.5
 
 
 def fix_and_optimize(built: Built, engine: Engine, x: np.ndarray, remaining: clock.Remaining,
-                     relaxed: np.ndarray | None = None, passes: int | None = 2) -> np.ndarray:
+                     relaxed: np.ndarray | None = None, passes: int = 2) -> np.ndarray:
     """A plan at least as good as `x` (a feasible solution of `built.model`), improved by
     solving the neighbourhood of each item-location in turn (`neighbourhoods`, ordered by
-    what `x` pays above the LP solution `relaxed`), `passes` times over (None: no
-    cap) or until `remaining()` is spent; a pass that improves nothing ends the search."""
+    what `x` pays above the LP solution `relaxed`), `passes` times over or until
+    `remaining()` is spent; a pass that improves nothing ends the search."""
     model = built.model
     best, cost = x, float(model.c @ x)
     owner = owners(built)
     hoods = neighbourhoods(built, owner, x, relaxed)
-    for _ in itertools.count() if passes is None else range(passes):
+    for _ in range(passes):
         improved = False
         for done, skus in enumerate(hoods):
             left = remaining()

@@ -276,11 +276,8 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
     mip = time_for_mip(1.0)  # the warm start may end early and leave the time to the MIP
     if start is not None and relaxed.objective is not None and not _proven(built, start, relaxed, gap):
         say(f"first plan {_within(built, start, relaxed)}; improving it one item-location at a time")
-        # with the MIP to follow, two passes and the rest of its share to the MIP; without, the
-        # plan is the answer and every second left is worth a pass (the 1,000-item benchmark's
-        # plain model ended two passes at 75% of its limit)
         start = fix_and_optimize(built, solver, start, clock.share(remaining, IMPROVE_SHARE if mip else 1.0),
-                                 relaxed.x, passes=2 if mip else None)
+                                 relaxed.x)
         mip = time_for_mip(1.0)
         say(f"plan {_within(built, start, relaxed)}" + ("; the solver now improves plan and bound" if mip else ""))
     if mip:
