@@ -5,8 +5,8 @@ models with MOQs and fixed costs, while LPs are cheap. Candidate order
 quantities come from slope scaling (LPs that charge each line its fixed
 cost over what it orders), or, failing that, from the LP relaxation's packs
 rounded down and up; each is fitted into MOQs, capacities and the budget
-and fixed, which leaves an LP for the rest of the plan. The cheapest, with its packs
-re-optimised, seeds the MIP, which can only improve on it.
+and fixed, which leaves an LP for the rest of the plan. The cheapest, with
+its packs re-optimised, seeds the MIP, which can only improve on it.
 """
 
 from __future__ import annotations
@@ -62,11 +62,12 @@ def warm_start(built: Built, engine: Engine, relaxed: Result,
     model, v = built.model, built.vars
     if relaxed.x is None:
         return None
+    packs = relaxed.x[v.order]
     found = list(_while_cheaper(slope_scaling(built, engine, relaxed, remaining, kept)))
     if not found:
-        found = _roundings(built, engine, relaxed.x[v.order], remaining)
+        found = _roundings(built, engine, packs, remaining)
     if not found:  # e.g. a max_share that the roundings break
-        last = engine.solve(fix_orders(built, NOTHING(relaxed.x[v.order])), remaining(), 0.01)
+        last = engine.solve(fix_orders(built, NOTHING(packs)), remaining(), 0.01)
         return None if last.x is None else model.clean(last.x)
     chosen = min(found, key=lambda r: r.objective)
     best = model.clean(chosen.x)
