@@ -34,15 +34,16 @@ from generate import generate  # noqa: E402
 
 def _every_inequality(built) -> tuple:
     """Every singleton (l,S) inequality of the model: each piece with each of its indicators
-    (and with Y ≡ 1), each period l ≥ its arrival."""
+    (and with Y ≡ 1), each period l ≥ its arrival, with the owed term B_k[a-1] and with
+    B̄_k[a-1]·Y in its place."""
     sep = cuts.separator(built.index, built.vars)
     pieces, T = sep.pieces, built.index.T
     on = np.column_stack([pieces.on, np.full(len(pieces.qty), cuts.NONE)])
-    p, j, last = (a.ravel() for a in np.meshgrid(np.arange(len(pieces.qty)), np.arange(3),
-                                                  np.arange(1, T + 1), indexing="ij"))
+    p, j, last, most = (a.ravel() for a in np.meshgrid(np.arange(len(pieces.qty)), np.arange(3),
+                                                        np.arange(1, T + 1), [False, True], indexing="ij"))
     keep = (last >= pieces.arrival[p]) & ((on[p, j] >= 0) | (j == 2))
-    p, j, last = p[keep], j[keep], last[keep]
-    members = pd.DataFrame({"r": np.arange(len(p)), "p": p, "on": on[p, j]})
+    p, j, last, most = p[keep], j[keep], last[keep], most[keep]
+    members = pd.DataFrame({"r": np.arange(len(p)), "p": p, "on": on[p, j], "most": most})
     return cuts.rows(sep, cuts.Cuts(pieces.k[p], last, members), built.model.shape[1])
 
 
@@ -118,6 +119,28 @@ def test_inequalities_raise_the_lp_bound_on_lot_sizing_with_setup_costs():
     assert lp.objective <= optimum + 1e-6
     # uncapacitated lot sizing without backlog: these inequalities close the gap
     assert lp.objective == pytest.approx(optimum, rel=1e-6)
+
+
+def test_a_price_tier_above_the_demand_pays_the_stock_its_minimum_holds(monkeypatch):
+    """Demand 10 in periods 1–3, lead time 1, 2.00 a unit or 1.00 from 100 units, holding 0.1,
+    backorder 5 a unit-period. The optimum buys 20 then 10 at 2.00 and owes period 1's 10 once:
+    60 + 50 = 110 (100 units at 1.00 would leave 80 and 70 in stock: 115 + 50). The LP buys
+    at the tier with u = w/100; with the owed B[1] as the backlog term it stops at 97.6, with
+    its bound B̄[1] = 10 times u it reaches the optimum."""
+    inst = instance({"horizon": 3},
+                    items={"item": ["A"], "holding_cost": [0.1], "backorder_cost": [5.0]},
+                    suppliers={"supplier": ["S"]},
+                    offers={"supplier": ["S"], "item": ["A"], "unit_price": [2.0], "lead_time": [1]},
+                    price_breaks={"supplier": ["S"], "item": ["A"], "min_quantity": [100], "unit_price": [1.0]},
+                    demand={"item": ["A"] * 3, "period": [1, 2, 3], "quantity": [10, 10, 10]})
+    built = build_model(inst)
+    highs = engine("highs")
+    assert highs.solve(built.model, None, 1e-9).objective == pytest.approx(110.0)
+    assert tighten(built, highs, lambda: None).lp.objective == pytest.approx(110.0, rel=1e-6)
+    separator = cuts.separator
+    monkeypatch.setattr(cuts, "separator", lambda *a: dataclasses.replace(
+        separator(*a), owed_most=np.full((1, 4), np.inf)))
+    assert tighten(built, highs, lambda: None).lp.objective < 100.0
 
 
 def test_components_follow_shared_capacities_order_costs_storage_and_lanes():
