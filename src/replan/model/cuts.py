@@ -98,15 +98,15 @@ def separator(index: Index, v) -> Separator:
 
     classes = index.classes
     cls_k = classes["k"].to_numpy(int)
+    class_cum = np.cumsum(index.demand, axis=1)
     demand_cum = np.zeros((index.K, T + 1))
-    np.add.at(demand_cum[:, 1:], cls_k, np.cumsum(index.demand, axis=1))
+    np.add.at(demand_cum[:, 1:], cls_k, class_cum)
     backlog = np.bincount(cls_k, classes["backlog"].to_numpy(float), minlength=index.K)
     c, t = np.nonzero(v.owed >= 0)
     owed = pd.DataFrame({"k": cls_k[c], "t": t + 1, "col": v.owed[c, t]})
     owed_most = np.zeros((index.K, T + 1))
     owed_most[:, 0] = backlog
-    class_cum = classes["backlog"].to_numpy(float)[c] + np.cumsum(index.demand, axis=1)[c, t]
-    np.add.at(owed_most, (cls_k[c], t + 1), class_cum)
+    np.add.at(owed_most, (cls_k[c], t + 1), classes["backlog"].to_numpy(float)[c] + class_cum[c, t])
     moves = index.moves
     out = pd.DataFrame({"k": index.lanes["k_from"].to_numpy(int)[moves["lane"].to_numpy(int)],
                         "t": moves["t"].to_numpy(int), "col": v.move})
@@ -165,10 +165,9 @@ def _levels(sep: Separator, x: np.ndarray) -> Levels:
                   np.concatenate([np.zeros((K, 1)), x[sep.stock]], axis=1))
 
 
-def _slack(levels: Levels, k: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """len(k) × (T+1): B_k[a-1] + I[k,l] + R_k(a..l) for every l (meaningful for l ≥ a)."""
-    return (levels.owed[k, a - 1][:, None] + levels.stock[k] + levels.out_cum[k]
-            - levels.out_cum[k, a - 1][:, None])
+def _held(levels: Levels, k: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """len(k) × (T+1): I[k,l] + R_k(a..l) for every l (meaningful for l ≥ a)."""
+    return levels.stock[k] + levels.out_cum[k] - levels.out_cum[k, a - 1][:, None]
 
 
 def _demand(sep: Separator, k: np.ndarray, a: np.ndarray) -> np.ndarray:
@@ -186,7 +185,7 @@ def _singletons(sep: Separator, x: np.ndarray, levels: Levels, limit: int) -> Cu
         return _no_cuts()
     k, a = s.k[pick], s.arrival[pick]
     owed, most = levels.owed[k, a - 1][:, None], sep.owed_most[k, a - 1][:, None] * y[pick, None]
-    slack = _demand(sep, k, a) * y[pick, None] + _slack(levels, k, a) - owed + np.minimum(owed, most)
+    slack = _demand(sep, k, a) * y[pick, None] + np.minimum(owed, most) + _held(levels, k, a)
     l = np.arange(sep.T + 1)[None, :]
     violation = np.where(l >= a[:, None], qty[pick, None] - slack, -np.inf)
     best = violation.argmax(axis=1)
