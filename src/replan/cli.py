@@ -76,7 +76,8 @@ def solve(
     excel: Optional[Path] = typer.Option(None, help="Also write the plan as this workbook."),
     formulation: Optional[Formulation] = typer.Option(None, help="strong (default) or plain "
                                                       "(the textbook big-M model)."),
-    workers: int = typer.Option(1, min=1, help="Processes solving independent parts side by side."),
+    workers: int = typer.Option(1, min=1, help="Processes solving at once: independent parts side "
+                                               "by side, or a large part's fix-and-optimize steps."),
     cluster: Optional[str] = typer.Option(None, help="A Dask scheduler's address (tcp://host:8786): "
                                                      "the parts run on its workers."),
 ) -> int:

@@ -14,16 +14,25 @@ every few weeks would reach.
 
 from __future__ import annotations
 
+import threading
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from dataclasses import dataclass
+
 import numpy as np
 
 from . import clock
 from .model.build import Built
-from .solvers import Engine
+from .model.linear import Compiled
+from .solvers import Engine, Result
 
 STEP_GAP = 1e-4
 """The gap each neighbourhood's MIP is solved to."""
 STEP_SHARE = 0.25
 """Of the time left, the most one neighbourhood may take."""
+POLL = 0.05
+"""How often, in seconds, a search that can be stopped looks whether it is (steps in flight
+are then left to finish on their own)."""
 MIN_STEP = 0.5
 """The least time a neighbourhood gets: below it HiGHS seldom gets past its first heuristics
 (on the 200-item benchmark's largest part, 0.25 s a step found a third of what 0.5 s found)."""
@@ -32,33 +41,122 @@ MIN_STEP = 0.5
 def fix_and_optimize(built: Built, engine: Engine, x: np.ndarray, remaining: clock.Remaining,
                      relaxed: np.ndarray | None = None, passes: int = 2) -> np.ndarray:
     """A plan at least as good as `x` (a feasible solution of `built.model`), improved by
-    solving the neighbourhood of each item-location in turn (`neighbourhoods`, ordered by
-    what `x` pays above the LP solution `relaxed`), `passes` times over or until
-    `remaining()` is spent; a pass that improves nothing ends the search."""
-    model = built.model
-    best, cost = x, float(model.c @ x)
-    owner = owners(built)
-    hoods = neighbourhoods(built, owner, x, relaxed)
-    for _ in range(passes):
-        improved = False
-        for done, skus in enumerate(hoods):
+    `Search` in this process until `remaining()` is spent."""
+    return Search(built, engine, x, relaxed, passes).run(remaining)
+
+
+class Search:
+    """Fix and optimize from plan `x`: the neighbourhood of each item-location in turn
+    (`neighbourhoods`, ordered by what `x` pays above the LP solution `relaxed`),
+    `passes` times over; a pass that improves nothing ends it. It can be run in
+    stretches, each going on where the last stopped."""
+
+    def __init__(self, built: Built, engine: Engine, x: np.ndarray, relaxed: np.ndarray | None = None,
+                 passes: int = 2) -> None:
+        self.built, self.engine, self.passes = built, engine, passes
+        self.owner = owners(built)
+        self.hoods = neighbourhoods(built, self.owner, x, relaxed)
+        self.plan = Incumbent(built.model, x)
+        self._queue: deque[np.ndarray] = deque(self.hoods)
+        self._pass_cost, self._sent = self.plan.cost, 0
+
+    def run(self, remaining: clock.Remaining, pool: Executor | None = None, lanes: int = 1,
+            stop: threading.Event | None = None) -> np.ndarray:
+        """The best plan after searching until `remaining()` is spent, `stop` is set or the
+        passes are done. With a `pool` of processes, `lanes` neighbourhoods are solved at
+        once, each against the plan as it was when it was sent (`Incumbent.offer`)."""
+        if pool is None:
+            pool, lanes = InProcess(), 1
+        flying: dict[Future, tuple[np.ndarray, Step]] = {}
+
+        def halted() -> bool:
             left = remaining()
-            if clock.spent(remaining) or (left is not None and left < MIN_STEP):
-                return best
-            step = None if left is None else max(MIN_STEP, min(STEP_SHARE * left, left / (len(hoods) - done)))
-            sub, cols = model.restricted(columns(built, owner, skus), best)
-            result = engine.solve(sub, step, STEP_GAP, start=best[cols])
-            if result.x is None:
-                continue
-            trial = best.copy()
-            trial[cols] = result.x
-            trial = model.clean(trial)
-            trial_cost = float(model.c @ trial)
-            if trial_cost < cost - 1e-6 * max(1.0, abs(cost)):
-                best, cost, improved = trial, trial_cost, True
-        if not improved:
-            break
-    return best
+            return (stop is not None and stop.is_set()) or clock.spent(remaining) or (
+                left is not None and left < MIN_STEP)
+
+        while self._queue or flying:
+            while self._queue and len(flying) < lanes and not halted():
+                skus = self._queue.popleft()
+                future, step = self._send(pool, skus, remaining, lanes)
+                flying[future] = skus, step
+            if not flying:
+                break
+            done, _ = wait(flying, POLL if stop else None, FIRST_COMPLETED)
+            for future in done:
+                skus, step = flying.pop(future)
+                if not self.plan.offer(step, future.result()):
+                    self._queue.appendleft(skus)  # it clashed with a step taken meanwhile: again
+            if stop is not None and stop.is_set():
+                break
+            if not self._queue and not flying:
+                self._next_pass()
+        return self.plan.x
+
+    def _next_pass(self) -> None:
+        """Queue every neighbourhood again if this pass made the plan cheaper and passes are left."""
+        self.passes -= 1
+        if self.passes > 0 and self.plan.cost < self._pass_cost:
+            self._queue.extend(self.hoods)
+            self._pass_cost, self._sent = self.plan.cost, 0
+
+    def _send(self, pool: Executor, skus: np.ndarray, remaining: clock.Remaining,
+              lanes: int) -> tuple[Future, Step]:
+        """Submit the neighbourhood of `skus` around the plan, with its share of the time left:
+        `lanes` at once over the neighbourhoods still to send this pass."""
+        left = remaining()
+        todo = max(1, len(self.hoods) - self._sent)
+        limit = None if left is None else max(MIN_STEP, min(STEP_SHARE * left, lanes * left / todo))
+        sub, cols = self.built.model.restricted(columns(self.built, self.owner, skus), self.plan.x)
+        step = Step(cols, self.plan.x[cols], self.plan.version)
+        self._sent += 1
+        return pool.submit(self.engine.solve, sub, limit, STEP_GAP, start=step.base), step
+
+
+@dataclass(frozen=True)
+class Step:
+    """A neighbourhood sent to be solved: its columns, their values in the plan it was solved
+    against, and that plan's version."""
+
+    cols: np.ndarray
+    base: np.ndarray
+    version: int
+
+
+class Incumbent:
+    """The best plan so far, into which the steps' solutions are merged as they come back."""
+
+    def __init__(self, model: Compiled, x: np.ndarray) -> None:
+        self.model, self.x, self.cost, self.version = model, x, float(model.c @ x), 0
+
+    def offer(self, step: Step, result: Result) -> bool:
+        """Take what `step`'s `result` changed if that makes the plan cheaper; False if it
+        would, but no longer fits beside the steps taken since `step` was sent (two
+        neighbourhoods that share a supplier's capacity may both have used its slack)."""
+        if result.x is None:
+            return True
+        moved = np.abs(result.x - step.base) > 1e-9
+        trial = self.x.copy()
+        trial[step.cols[moved]] = result.x[moved]
+        trial = self.model.clean(trial)
+        cost = float(self.model.c @ trial)
+        if cost >= self.cost - 1e-6 * max(1.0, abs(self.cost)):
+            return True
+        if step.version != self.version and not self.model.feasible(trial):
+            return False
+        self.x, self.cost, self.version = trial, cost, self.version + 1
+        return True
+
+
+class InProcess(Executor):
+    """Runs each call as it is submitted: the steps one after another, in this process."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # handed to whoever reads the future, as a pool does
+            future.set_exception(error)
+        return future
 
 
 def owners(built: Built) -> np.ndarray:

@@ -9,21 +9,22 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import multiprocessing
+import threading
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 
 from . import clock, decompose, extract, report, split
-from .improve import fix_and_optimize
+from .improve import Search
 from .instance import Instance
 from .model.build import BUCKETS, Built, build_model
 from .model.index import Index, build_index
 from .model.linear import Compiled
 from .plan import Plan
-from .solvers import Result, Status, engine
+from .solvers import Engine, Result, Status, engine
 from .relaxation import tighten
 from .warmstart import fix_orders, warm_start
 
@@ -75,8 +76,12 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
         relaxation tightened by (l,S) inequalities; "plain": the textbook
         big-M model, kept to measure the difference).
     workers : int, optional
-        Processes that solve independent parts of the instance side by side
-        (see `replan.decompose`); default 1, one after another.
+        Processes that solve at once; default 1, everything in this process.
+        Independent parts of the instance (see `replan.decompose`) are dealt
+        to `workers` queues; when there is one part, or one holds most of the
+        items, the parts are solved here and the fix-and-optimize steps of
+        each run `workers` at once in as many processes, then beside the MIP
+        engine in all but one.
     executor : concurrent.futures.Executor, optional
         Where the `workers` queues of parts run instead of a local process
         pool, e.g. a Dask cluster's `distributed.Client(address).get_executor()`.
@@ -107,7 +112,8 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
     index = build_index(instance)
     cut = split.blocks(index, decompose.parts(decompose.components(index, settings.budget)), settings.budget)
     if len(cut) == 1:
-        return solve_whole(instance, options, say, index)
+        with _step_pool(workers if executor is None else 1) as pool:
+            return solve_whole(instance, options, say, index, pool)
     shared = sum(block.share is not None for block in cut)
     say(f"{len(cut)} parts of {index.K:,} item-locations"
         + (f" ({shared} of them blocks of parts too large to solve whole)" if shared else "")
@@ -127,10 +133,14 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
 
 def _solve_parts(parts: list[Instance], options: Options, say: Progress, workers: int,
                  executor: Executor | None) -> list[Plan]:
-    """The plans of `parts`, in their order, solved in `workers` queues (`_queues`)."""
-    queues = _queues(np.array([len(p["items"]) for p in parts]), workers)
-    if len(queues) == 1 and executor is None:
-        return solve_queue(parts, options, say)
+    """The plans of `parts`, in their order, solved in `workers` queues (`_queues`), or in one
+    queue whose fix-and-optimize steps run in `workers` processes when one part holds most of
+    the items: the run lasts as long as that part's solve, which the spare processes then speed."""
+    sizes = np.array([len(p["items"]) for p in parts])
+    queues = _queues(sizes, workers)
+    if executor is None and (len(queues) == 1 or sizes.max() > sizes.sum() / len(queues)):
+        with _step_pool(workers) as pool:
+            return solve_queue(parts, options, say, pool=pool)
     with contextlib.ExitStack() as stack:
         # spawn, not fork: a forked child inherits HiGHS's thread pool half-made and hangs
         pool = executor or stack.enter_context(
@@ -157,11 +167,12 @@ def _queues(sizes: np.ndarray, workers: int) -> list[list[int]]:
 
 
 def solve_queue(parts: list[Instance], options: Options, say: Progress | None = None,
-                sent: float | None = None) -> list[Plan]:
+                sent: float | None = None, pool: Executor | None = None) -> list[Plan]:
     """Solve parts one after another; each gets the time left in proportion to its size.
 
     `sent` is when (`time.time()`) the queue was handed to another process: the time it took
-    to start there (a spawned process imports replan) counts against the limit."""
+    to start there (a spawned process imports replan) counts against the limit. `pool`
+    solves the fix-and-optimize steps (`solve_whole`)."""
     waited = 0.0 if sent is None else max(0.0, time.time() - sent)
     began = time.perf_counter() - waited
     left = np.array([len(p["items"]) for p in parts], float)
@@ -172,7 +183,7 @@ def solve_queue(parts: list[Instance], options: Options, say: Progress | None = 
             share = left[i] / left[i:].sum()
             limit = max(clock.MIN_SECONDS, (limit - (time.perf_counter() - began)) * share)
         plans.append(solve_whole(part, dataclasses.replace(options, time_limit=limit),
-                                 say or (lambda _: None)))
+                                 say or (lambda _: None), pool=pool))
     return plans
 
 
@@ -221,8 +232,9 @@ def _refit(part: Instance, plan: Plan, options: Options, limit: float | None) ->
                                             "message": message})
 
 
-def solve_whole(instance: Instance, options: Options, say: Progress, index: Index | None = None) -> Plan:
-    """Solve `instance` as one model."""
+def solve_whole(instance: Instance, options: Options, say: Progress, index: Index | None = None,
+                pool: StepPool | None = None) -> Plan:
+    """Solve `instance` as one model; `pool`, if given, solves its fix-and-optimize steps."""
     settings = instance.settings
     name, limit, gap = options.solver, options.time_limit, options.mip_gap
     say(f"building the model ({len(instance['items'])} item-locations, {instance.horizon} periods)")
@@ -231,7 +243,7 @@ def solve_whole(instance: Instance, options: Options, say: Progress, index: Inde
     build_seconds = time.perf_counter() - began
     rows, cols = built.model.shape
     say(f"built {cols:,} variables and {rows:,} constraints in {build_seconds:.2f} s; solving with {name}")
-    result = _run(built, name, limit, gap, options.strong, say)
+    result = _run(built, name, limit, gap, options.strong, say, pool)
     closing = "" if result.x is None or result.bound is None else \
         f", gap {report.gap(result.objective, min(result.bound, result.objective)):.1%}"
     say(f"{result.status.value} in {result.seconds:.2f} s{closing}")
@@ -250,11 +262,13 @@ def solve_whole(instance: Instance, options: Options, say: Progress, index: Inde
 
 
 def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
-         say: Progress = lambda _: None) -> Result:
+         say: Progress = lambda _: None, pool: StepPool | None = None) -> Result:
     """Solve; make served quantities whole if need be; never come back empty-handed in time.
 
     Every solve of the run (warm start, MIP, whole-units re-solve) draws on one
-    time budget, so the run as a whole keeps to `limit`.
+    time budget, so the run as a whole keeps to `limit`. With a `pool`, fix and
+    optimize solves as many steps at once as it has processes, and goes on beside
+    the MIP engine in all but one of them.
     """
     solver = engine(name)
     began = time.perf_counter()
@@ -274,14 +288,15 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
     start = warm_start(built, solver, relaxed, clock.share(remaining, warm_share), kept)
     del kept  # the engine's copy of the LP: at 10,000 items it held gigabytes through the MIP
     mip = time_for_mip(1.0)  # the warm start may end early and leave the time to the MIP
+    search = None
     if start is not None and relaxed.objective is not None and not _proven(built, start, relaxed, gap):
         say(f"first plan {_within(built, start, relaxed)}; improving it one item-location at a time")
-        start = fix_and_optimize(built, solver, start, clock.share(remaining, IMPROVE_SHARE if mip else 1.0),
-                                 relaxed.x)
+        search = Search(built, solver, start, relaxed.x)
+        start = search.run(clock.share(remaining, IMPROVE_SHARE if mip else 1.0), **_lanes(pool))
         mip = time_for_mip(1.0)
         say(f"plan {_within(built, start, relaxed)}" + ("; the solver now improves plan and bound" if mip else ""))
     if mip:
-        result = solver.solve(built.model, remaining(), gap, start=start)
+        result = _mip(built, solver, start, remaining, gap, search, pool)
     elif start is not None:
         result = Result(Status.FEASIBLE, start, float(built.model.c @ start),
                         message="the time left was too short for the MIP engine to start; "
@@ -310,6 +325,36 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
         if again.x is not None:
             return dataclasses.replace(again, seconds=time.perf_counter() - began)
     return result
+
+
+def _mip(built: Built, solver: Engine, start: np.ndarray | None, remaining: clock.Remaining, gap: float,
+         search: Search | None, pool: StepPool | None) -> Result:
+    """The MIP engine on the whole model from `start`, while fix and optimize (`search`) goes
+    on in the pool's processes but one (the engine's); the cheaper plan wins, the engine's
+    bound stays."""
+    lanes = _lanes(pool, spare=1)
+    if start is None or search is None or not lanes["lanes"]:
+        return solver.solve(built.model, remaining(), gap, start=start)
+    stop = threading.Event()
+    with ThreadPoolExecutor(1) as thread:
+        steps = thread.submit(search.run, remaining, stop=stop, **lanes)
+        try:
+            result = solver.solve(built.model, remaining(), gap, start=start)
+        finally:
+            stop.set()
+        better = steps.result()
+    cost = float(built.model.c @ better)
+    if result.x is not None and cost >= result.objective:
+        return result
+    return dataclasses.replace(result, x=better, objective=cost,
+                               status=Status.FEASIBLE if result.x is None else result.status)
+
+
+def _lanes(pool: StepPool | None, spare: int = 0) -> dict:
+    """`fix_and_optimize`'s pool and lanes: the pool's processes less `spare` (none: in process)."""
+    if pool is None:
+        return {"pool": None, "lanes": 1 - spare}
+    return {"pool": pool.executor, "lanes": pool.size - spare}
 
 
 def _within(built: Built, x: np.ndarray, relaxed: Result) -> str:
@@ -374,3 +419,26 @@ def _infeasible(instance: Instance, name: str, limit: float | None, gap: float, 
                                          message="No plan meets every hard limit (capacities, budget, "
                                                  "max_share, max_backorder_periods, storage)."))
     return Plan(kpis, report.exceptions(rows + report.input_warnings(instance.warnings), elastic))
+
+
+@dataclass(frozen=True)
+class StepPool:
+    """Processes that solve fix-and-optimize steps, and how many there are."""
+
+    executor: Executor
+    size: int
+
+
+@contextlib.contextmanager
+def _step_pool(workers: int) -> Iterator[StepPool | None]:
+    """`workers` processes for fix-and-optimize steps (None for one: the steps then run in
+    this process, one after another), started at once so that they have imported replan by
+    the time the first step comes."""
+    if workers < 2:
+        yield None
+        return
+    # spawn, not fork: a forked child inherits HiGHS's thread pool half-made and hangs
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as executor:
+        for _ in range(workers):
+            executor.submit(engine, "highs")
+        yield StepPool(executor, workers)

@@ -68,6 +68,12 @@ class Compiled:
         x = np.clip(x, self.lb, self.ub)
         return np.where(self.integer, np.round(x), x)
 
+    def feasible(self, x: np.ndarray, tol: float = 1e-6) -> bool:
+        """Whether `x` keeps every row within its bounds (relative tolerance `tol`)."""
+        activity = self.A @ x
+        slack = tol * (1.0 + np.abs(activity))
+        return bool(np.all(activity >= self.row_lo - slack) and np.all(activity <= self.row_hi + slack))
+
     def relaxed(self) -> "Compiled":
         """The LP relaxation: every integer column made continuous."""
         return replace(self, integer=np.zeros_like(self.integer))
