@@ -437,7 +437,7 @@ def test_a_warm_start_out_of_time_after_its_lp_still_gives_a_plan_that_orders():
 def test_a_queue_counts_the_time_it_took_to_start_against_its_limit(monkeypatch):
     """A spawned worker first imports replan; a queue sent 40 s ago has 20 s of a 60 s limit left."""
     limits = []
-    monkeypatch.setattr(planner, "solve_whole", lambda part, options, say: limits.append(options.time_limit))
+    monkeypatch.setattr(planner, "solve_whole", lambda part, options, say, **_: limits.append(options.time_limit))
     parts = [replan.from_tables(*generate(4, 2, 4))] * 2
     planner.solve_queue(parts, planner.Options("highs", 60.0, 0.01), sent=time.time() - 40)
     assert 9 < limits[0] <= 10  # half of the 20 s left, for the first of two equal parts
