@@ -33,12 +33,13 @@ on a 500-item block of the 10,000-item benchmark one round took 5 s and the next
 
 class Tightened(NamedTuple):
     """The model with the inequalities its LP relaxation needed, that LP's last solution,
-    the LP itself (kept by the engine for further solves: slope scaling), and the seconds
-    its first, cold solve took (what a MIP engine's root LP costs at least)."""
+    the LP itself if no inequality was added (kept by the engine for slope scaling, which
+    runs without them), and the seconds its first, cold solve took (what a MIP engine's
+    root LP costs at least)."""
 
     built: Built
     lp: Result
-    kept: Relaxation
+    kept: Relaxation | None
     cold_seconds: float
 
 
@@ -74,4 +75,5 @@ def tighten(built: Built, engine: Engine, remaining: Callable[[], float | None],
         lp = again
         if moved <= PROGRESS * max(abs(lp.objective), 1.0):
             break
-    return Tightened(dataclasses.replace(built, model=model), lp, relaxation, cold)
+    kept = relaxation if model is built.model else None
+    return Tightened(dataclasses.replace(built, model=model), lp, kept, cold)

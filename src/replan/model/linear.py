@@ -92,6 +92,17 @@ class Compiled:
                        row_lo=np.concatenate([self.row_lo, lo]), row_hi=np.concatenate([self.row_hi, hi]),
                        row_blocks=blocks)
 
+    def without(self, name: str) -> "Compiled":
+        """The model without row block `name`, which must be the last block if it exists."""
+        if name not in self.row_blocks:
+            return self
+        block = self.row_blocks[name]
+        if block.stop != self.A.shape[0]:
+            raise ValueError(f"row block {name!r} is not the last one")
+        blocks = {other: rows for other, rows in self.row_blocks.items() if other != name}
+        return replace(self, A=self.A[:block.start], row_lo=self.row_lo[:block.start],
+                       row_hi=self.row_hi[:block.start], row_blocks=blocks)
+
     def restricted(self, free: np.ndarray, x: np.ndarray) -> tuple["Compiled", np.ndarray]:
         """The model in the columns where `free` is set, every other column held at its value
         in `x`, and those columns.
