@@ -205,7 +205,8 @@ def test_warm_start_its_improvement_and_every_slope_scaling_plan_are_feasible(in
     better = fix_and_optimize(built, highs, x, lambda: None)
     _assert_feasible(built.model, better)
     assert built.model.c @ better <= built.model.c @ x + 1e-6 * max(1.0, abs(built.model.c @ x))
-    plans = list(slope_scaling(built, highs, lp, lambda: None))
+    uncut = dataclasses.replace(built, model=built.model.without("cuts"))  # as warm_start runs it
+    plans = list(slope_scaling(uncut, highs, lp, lambda: None))
     for plan in plans:
         _assert_feasible(built.model, built.model.clean(plan.x))
     if plans:  # the first round's plan is always a candidate
@@ -598,10 +599,10 @@ def test_a_search_with_steps_in_other_processes_never_takes_both_clashing_steps(
     assert min(abs(built.model.c @ better - cost) for cost in (60, 100)) < 1e-6
 
 
-def test_a_solve_with_two_workers_searches_beside_the_mip_and_plans_as_well():
-    """peak-season asked for a 0.01% gap in 6 s: with two workers fix and optimize runs in two
-    processes, then beside the MIP engine; the plan passes the audit and is within the
-    proven gap of the bound."""
+def test_a_solve_with_two_workers_searches_beside_the_mip_and_proves_the_gap():
+    """peak-season asked for a 0.1% gap (its first plan is 0.7% above the LP bound): with two
+    workers fix and optimize runs in two processes, then in one beside the MIP engine, and
+    the plan that comes back passes the audit within the gap of its bound (about 10 s)."""
     inst = replan.load(replan.sample_path("peak-season"))
     runs = []
     original = improve.Search.run
@@ -612,11 +613,10 @@ def test_a_solve_with_two_workers_searches_beside_the_mip_and_plans_as_well():
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(improve.Search, "run", spy)
-        plan = replan.solve(inst, mip_gap=1e-4, time_limit=6, workers=2)
+        plan = replan.solve(inst, mip_gap=1e-3, time_limit=120, workers=2)
     assert runs == [(True, 2, False), (True, 1, True)]
-    assert plan.status in ("optimal", "feasible") and audit(inst, plan) == []
-    assert plan.kpis["bound"] <= plan.objective
-    assert plan.kpis["mip_gap"] == pytest.approx(report.gap(plan.objective, plan.kpis["bound"]))
+    assert plan.status == "optimal" and audit(inst, plan) == []
+    assert plan.kpis["bound"] <= plan.objective <= plan.kpis["bound"] * (1 + 1e-3)
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])

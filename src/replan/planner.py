@@ -292,7 +292,9 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
     if start is not None and relaxed.objective is not None and not _proven(built, start, relaxed, gap):
         say(f"first plan {_within(built, start, relaxed)}; improving it one item-location at a time")
         search = Search(built, solver, start, relaxed.x)
-        start = search.run(clock.share(remaining, IMPROVE_SHARE if mip else 1.0), **_lanes(pool))
+        # all the time if the MIP would not have its set-up time after the search's share
+        share = IMPROVE_SHARE if time_for_mip(1 - IMPROVE_SHARE) else 1.0
+        start = search.run(clock.share(remaining, share), **_lanes(pool))
         mip = time_for_mip(1.0)
         say(f"plan {_within(built, start, relaxed)}" + ("; the solver now improves plan and bound" if mip else ""))
     if mip:
@@ -322,8 +324,9 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
         integer[serve] = True
         again = solver.solve(dataclasses.replace(built.model, integer=integer), remaining(), gap,
                              start=built.model.clean(result.x))
-        if again.x is not None:
-            return dataclasses.replace(again, seconds=time.perf_counter() - began)
+        if again.x is not None:  # its own bound may be weaker: stopped early in a large model
+            return dataclasses.replace(again, seconds=time.perf_counter() - began,
+                                       bound=_best_bound(again.bound, result.bound))
     return result
 
 
