@@ -4,12 +4,16 @@ A MIP engine given the whole model spends its time on the bound and finds
 few better plans in it. Holding every other item-location at the plan and
 freeing one item-location's every decision (its order lines, price tiers,
 stock, service, and its suppliers' shipments) leaves a MIP of a few hundred
-columns (`Compiled.restricted`), which HiGHS mostly solves to optimality in
-well under a second; its optimum can only be as good as the plan or better,
+columns (`Compiled.restricted`), which HiGHS solves in 0.4–6 s or stops at
+its share of the time; its plan can only be as good as the plan or better,
 since the plan is feasible for it. The item-locations the plan pays most
 above the LP relaxation go first: there the rounding and slope scaling left
 the most, e.g. weekly orders just below a price break that a larger order
 every few weeks would reach.
+
+The steps are independent MIPs, so a process pool solves several at once,
+each against the plan as it was when sent; `Incumbent` merges what they
+change and refuses a change that no longer fits beside those taken since.
 """
 
 from __future__ import annotations
