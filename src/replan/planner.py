@@ -354,7 +354,7 @@ def _mip(built: Built, solver: Engine, start: np.ndarray | None, remaining: cloc
 
 
 def _lanes(pool: StepPool | None, spare: int = 0) -> dict:
-    """`fix_and_optimize`'s pool and lanes: the pool's processes less `spare` (none: in process)."""
+    """`Search.run`'s pool and lanes: the pool's processes less `spare` (none: in process)."""
     if pool is None:
         return {"pool": None, "lanes": 1 - spare}
     return {"pool": pool.executor, "lanes": pool.size - spare}
