@@ -167,7 +167,7 @@ def _queues(sizes: np.ndarray, workers: int) -> list[list[int]]:
 
 
 def solve_queue(parts: list[Instance], options: Options, say: Progress | None = None,
-                sent: float | None = None, pool: Executor | None = None) -> list[Plan]:
+                sent: float | None = None, pool: StepPool | None = None) -> list[Plan]:
     """Solve parts one after another; each gets the time left in proportion to its size.
 
     `sent` is when (`time.time()`) the queue was handed to another process: the time it took
@@ -349,8 +349,10 @@ def _mip(built: Built, solver: Engine, start: np.ndarray | None, remaining: cloc
     cost = float(built.model.c @ better)
     if result.x is not None and cost >= result.objective:
         return result
-    return dataclasses.replace(result, x=better, objective=cost,
-                               status=Status.FEASIBLE if result.x is None else result.status)
+    if result.x is None:
+        return dataclasses.replace(result, x=better, objective=cost, status=Status.FEASIBLE,
+                                   message=f"{result.message}; the plan is fix and optimize's")
+    return dataclasses.replace(result, x=better, objective=cost)
 
 
 def _lanes(pool: StepPool | None, spare: int = 0) -> dict:
