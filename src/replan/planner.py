@@ -142,9 +142,7 @@ def _solve_parts(parts: list[Instance], options: Options, say: Progress, workers
         with _step_pool(workers) as pool:
             return solve_queue(parts, options, say, pool=pool)
     with contextlib.ExitStack() as stack:
-        # spawn, not fork: a forked child inherits HiGHS's thread pool half-made and hangs
-        pool = executor or stack.enter_context(
-            ProcessPoolExecutor(len(queues), mp_context=multiprocessing.get_context("spawn")))
+        pool = executor or stack.enter_context(_processes(len(queues)))
         done = pool.map(solve_queue, [[parts[i] for i in queue] for queue in queues],
                         [options] * len(queues), [None] * len(queues), [time.time()] * len(queues))
         plans: list[Plan] = [None] * len(parts)  # type: ignore[list-item]
@@ -442,8 +440,13 @@ def _step_pool(workers: int) -> Iterator[StepPool | None]:
     if workers < 2:
         yield None
         return
-    # spawn, not fork: a forked child inherits HiGHS's thread pool half-made and hangs
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as executor:
+    with _processes(workers) as executor:
         for _ in range(workers):
             executor.submit(engine, "highs")
         yield StepPool(executor, workers)
+
+
+def _processes(n: int) -> ProcessPoolExecutor:
+    """A pool of `n` processes that each start afresh and import replan."""
+    # spawn, not fork: a forked child inherits HiGHS's thread pool half-made and hangs
+    return ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"))

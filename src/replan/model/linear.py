@@ -81,12 +81,8 @@ class Compiled:
     def with_rows(self, name: str, A: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray) -> "Compiled":
         """The model with rows `lo ≤ A x ≤ hi` added to block `name`, which must be the last block
         if it exists already (cut rounds grow one block at the end)."""
-        start = self.A.shape[0]
         blocks = dict(self.row_blocks)
-        if name in blocks:
-            if blocks[name].stop != start:
-                raise ValueError(f"row block {name!r} is not the last one")
-            start = blocks[name].start
+        start = self._last_block(name).start
         blocks[name] = slice(start, self.A.shape[0] + A.shape[0])
         return replace(self, A=sp.vstack([self.A, A], format="csr"),
                        row_lo=np.concatenate([self.row_lo, lo]), row_hi=np.concatenate([self.row_hi, hi]),
@@ -96,12 +92,18 @@ class Compiled:
         """The model without row block `name`, which must be the last block if it exists."""
         if name not in self.row_blocks:
             return self
-        block = self.row_blocks[name]
-        if block.stop != self.A.shape[0]:
-            raise ValueError(f"row block {name!r} is not the last one")
+        block = self._last_block(name)
         blocks = {other: rows for other, rows in self.row_blocks.items() if other != name}
         return replace(self, A=self.A[:block.start], row_lo=self.row_lo[:block.start],
                        row_hi=self.row_hi[:block.start], row_blocks=blocks)
+
+    def _last_block(self, name: str) -> slice:
+        """Row block `name`, which must end the rows (an empty slice there if it does not exist)."""
+        end = self.A.shape[0]
+        block = self.row_blocks.get(name, slice(end, end))
+        if block.stop != end:
+            raise ValueError(f"row block {name!r} is not the last one")
+        return block
 
     def restricted(self, free: np.ndarray, x: np.ndarray) -> tuple["Compiled", np.ndarray]:
         """The model in the columns where `free` is set, every other column held at its value
