@@ -89,13 +89,29 @@ class Compiled:
                        row_blocks=blocks)
 
     def without(self, name: str) -> "Compiled":
-        """The model without row block `name`, which must be the last block if it exists."""
+        """The model without row block `name` (the rows after it move up)."""
         if name not in self.row_blocks:
             return self
+        gone = self.row_blocks[name]
+        keep = np.ones(self.A.shape[0], bool)
+        keep[gone] = False
+        size = gone.stop - gone.start
+        blocks = {other: rows if rows.start < gone.start else slice(rows.start - size, rows.stop - size)
+                  for other, rows in self.row_blocks.items() if other != name}
+        return replace(self, A=self.A[keep], row_lo=self.row_lo[keep], row_hi=self.row_hi[keep],
+                       row_blocks=blocks)
+
+    def without_rows(self, name: str, rows: np.ndarray) -> "Compiled":
+        """The model without `rows` (row numbers) of block `name`, which must be the last block
+        (cut rounds drop the inequalities their LP no longer needs)."""
         block = self._last_block(name)
-        blocks = {other: rows for other, rows in self.row_blocks.items() if other != name}
-        return replace(self, A=self.A[:block.start], row_lo=self.row_lo[:block.start],
-                       row_hi=self.row_hi[:block.start], row_blocks=blocks)
+        keep = np.ones(self.A.shape[0], bool)
+        keep[rows] = False
+        if not keep[:block.start].all():
+            raise ValueError(f"rows outside block {name!r}")
+        blocks = {**self.row_blocks, name: slice(block.start, int(keep.sum()))}
+        return replace(self, A=self.A[keep], row_lo=self.row_lo[keep], row_hi=self.row_hi[keep],
+                       row_blocks=blocks)
 
     def _last_block(self, name: str) -> slice:
         """Row block `name`, which must end the rows (an empty slice there if it does not exist)."""

@@ -60,6 +60,10 @@ class Relaxation(Protocol):
 
     def add_rows(self, A: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray) -> None: ...
 
+    def delete_rows(self, rows: np.ndarray) -> None:
+        """Drop `rows` (row numbers, all among the rows added)."""
+        ...
+
     def set_costs(self, c: np.ndarray) -> None: ...
 
 
@@ -75,6 +79,9 @@ class ColdRelaxation:
 
     def add_rows(self, A: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray) -> None:
         self.model = self.model.with_rows("added", A, lo, hi)
+
+    def delete_rows(self, rows: np.ndarray) -> None:
+        self.model = self.model.without_rows("added", rows)
 
     def set_costs(self, c: np.ndarray) -> None:
         self.model = dataclasses.replace(self.model, c=c)

@@ -79,6 +79,9 @@ class HighsRelaxation:
         self._h.addRows(csr.shape[0], lo, hi, csr.nnz, csr.indptr[:-1].astype(np.int32),
                         csr.indices.astype(np.int32), csr.data)
 
+    def delete_rows(self, rows: np.ndarray) -> None:
+        self._h.deleteRows(len(rows), np.asarray(rows, dtype=np.int32))
+
     def set_costs(self, c: np.ndarray) -> None:
         self._h.changeColsCost(len(c), np.arange(len(c), dtype=np.int32), np.asarray(c, float))
 
