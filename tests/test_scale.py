@@ -13,6 +13,7 @@ import highspy
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 
 import replan
@@ -20,7 +21,7 @@ from audit import audit
 from conftest import instance
 from replan import decompose, improve, planner, report, solvers, split, warmstart
 from replan.model import cuts
-from replan.model.build import build_model
+from replan.model.build import build_model, with_capacities
 from replan.model.index import build_index
 from replan.relaxation import tighten
 from replan.solvers import engine
@@ -336,13 +337,14 @@ def test_blocks_that_order_together_pay_one_shipment_and_prove_the_optimum(monke
     assert audit(inst, blocks) == []
 
 
-def test_blocks_over_a_shared_capacity_are_scaled_down_to_their_shares(monkeypatch):
+def test_blocks_solved_at_once_over_a_shared_capacity_are_scaled_down_to_their_shares(monkeypatch):
     """S ships at most 10 a period, so only 10 of the 20 due in period 2 can arrive on time.
     Each block alone orders its 10 in period 1 (bound: each 100·½ + 10 = 60, and the backorder
-    of the last period's arrival); together they exceed S, so each keeps 5 of it."""
+    of the last period's arrival); solved at once in two processes, together they exceed S,
+    so each keeps 5 of it."""
     inst = _sharing(capacity=10.0, demand_b=2)
     whole = replan.solve(inst, mip_gap=1e-9)
-    blocks = _cut_in_blocks(monkeypatch, inst)
+    blocks = _cut_in_blocks(monkeypatch, inst, workers=2)
     assert audit(inst, blocks) == []
     first = blocks.orders[blocks.orders["order_period"] == 1]
     assert first["quantity"].sum() == pytest.approx(10.0)
@@ -354,9 +356,46 @@ def test_blocks_over_a_shared_capacity_are_scaled_down_to_their_shares(monkeypat
 def test_blocks_whose_share_of_a_capacity_is_below_their_moq_drop_those_orders(monkeypatch):
     """MOQ 8: a share of 5 leaves neither block a line in period 1; both order later."""
     inst = _sharing(capacity=10.0, demand_b=2, moq=8)
-    blocks = _cut_in_blocks(monkeypatch, inst)
+    blocks = _cut_in_blocks(monkeypatch, inst, workers=2)
     assert audit(inst, blocks) == []
     assert blocks.status == "feasible" and 1 not in set(blocks.orders["order_period"])
+
+
+def test_a_block_keeps_to_the_capacity_that_the_blocks_before_it_left(monkeypatch):
+    """One queue: A's block goes first and ships its 10 in period 1, all of S's capacity then;
+    B's block ships in period 2 and owes its 10 for a period (20 each). Joined: 100 + 100
+    shipments, 200 owed, 20 bought: 420, the whole's optimum, with no order scaled down.
+    The bound stays the blocks' own (each may use all of S), 60 + 60 + B's late period."""
+    inst = _sharing(capacity=10.0, demand_b=2)
+    whole = replan.solve(inst, mip_gap=1e-9)
+    assert whole.objective == pytest.approx(420.0)
+    blocks = _cut_in_blocks(monkeypatch, inst)
+    assert audit(inst, blocks) == []
+    assert blocks.objective == pytest.approx(420.0)
+    assert set(blocks.orders["order_period"]) == {1, 2}
+    assert "scaled down" not in (blocks.kpis["message"] or "")
+    assert blocks.kpis["bound"] <= whole.objective + 1e-6
+
+
+def test_lowered_capacities_bound_the_lines_and_their_sum():
+    """`with_capacities`: a line's packs fit what is left, the lines of a cell together too,
+    and the warm start's index says the same; cells not lowered are left as they were."""
+    built = build_model(replan.from_tables(*generate(12, 4, 6)))
+    index, v = built.index, built.vars
+    capacity = index.supplier_capacity.copy()
+    s, t = index.lines["s"].to_numpy(int), index.lines["t"].to_numpy(int) - 1
+    capacity[s[0], t[0]] = index.lines["pack"].iloc[0] * 2.5
+    lowered = with_capacities(built, capacity)
+    assert lowered.model.shape[0] == built.model.shape[0] + 1
+    cell = (s == s[0]) & (t == t[0])
+    pack = index.lines["pack"].to_numpy(float)
+    assert np.all(lowered.model.ub[v.order[cell]] * pack[cell] <= capacity[s[0], t[0]])
+    assert np.array_equal(lowered.model.ub[v.order[~cell]], built.model.ub[v.order[~cell]])
+    assert np.array_equal(lowered.index.supplier_capacity, capacity)
+    x = engine("highs").solve(lowered.model, None, 1e-9).x
+    assert x is not None
+    assert (x[v.order[cell]] * pack[cell]).sum() <= capacity[s[0], t[0]] + 1e-6
+    assert with_capacities(built, index.supplier_capacity + 1) is built
 
 
 class _OutOfTime:
@@ -382,7 +421,8 @@ def test_a_refit_out_of_time_keeps_its_orders_rather_than_order_nothing(monkeypa
     index = build_index(inst)
     parts = [split.subset(inst, block) for block in
              split.blocks(index, decompose.parts(decompose.components(index, None)), None)]
-    plans = planner.solve_queue(parts, planner.Options("highs", None, 1e-9))
+    plans = [planner.solve_whole(part, planner.Options("highs", None, 1e-9), lambda _: None)
+             for part in parts]  # apart, as parallel queues solve them
     limits = split.capacity_shares(inst, plans)
     monkeypatch.setattr(planner, "engine", _OutOfTime)
     refitted = planner._refit(split.with_capacities(parts[0], limits[0]), plans[0],
@@ -681,6 +721,38 @@ def test_a_kept_relaxation_solves_as_the_model_it_stands_for(name):
     kept.set_costs(costs)
     assert kept.solve(None).objective == pytest.approx(
         e.solve(dataclasses.replace(model.relaxed(), c=costs), None, 0.0).objective, rel=1e-7)
+    kept.delete_rows(np.arange(built.model.shape[0], model.shape[0]))
+    assert kept.solve(None).objective == pytest.approx(
+        e.solve(dataclasses.replace(built.model.relaxed(), c=costs), None, 0.0).objective, rel=1e-7)
+
+
+def test_cut_rounds_keep_only_the_inequalities_that_their_last_lp_holds_tight():
+    """Rounds drop what their LP leaves slack, so the LP stays small; the LP of the model
+    they hand on is still the one whose bound they report."""
+    built = build_model(replan.from_tables(*generate(24, 4, 6)))
+    tight, lp, *_ = tighten(built, engine("highs"), lambda: None)
+    rows = tight.model.row_blocks["cuts"]
+    A, hi = tight.model.A[rows], tight.model.row_hi[rows]
+    assert A.shape[0] > 0
+    assert np.all(A @ lp.x >= hi - 1e-6 * np.maximum(1.0, np.abs(hi)))
+    cold = engine("highs").solve(tight.model.relaxed(), None, 0.0)
+    assert cold.objective == pytest.approx(lp.objective, rel=1e-7)
+
+
+def test_a_model_without_a_block_before_others_keeps_the_others_whole():
+    """The warm start drops the (l,S) rows, which lowered capacities follow."""
+    model = build_model(replan.from_tables(*generate(12, 4, 6))).model
+    n = model.shape[1]
+    first = sp.csr_matrix(np.eye(2, n))
+    after = sp.csr_matrix(np.eye(3, n, k=1))
+    both = model.with_rows("cuts", first, np.zeros(2), np.ones(2)).with_rows(
+        "capacity_left", after, np.full(3, -np.inf), np.array([4.0, 5.0, 6.0]))
+    out = both.without("cuts")
+    assert out.shape[0] == model.shape[0] + 3 and "cuts" not in out.row_blocks
+    kept = out.row_blocks["capacity_left"]
+    assert np.array_equal(out.row_hi[kept], [4.0, 5.0, 6.0])
+    assert (out.A[kept] != after).nnz == 0
+    assert (out.A[:model.shape[0]] != model.A).nnz == 0
 
 
 def test_a_kept_relaxation_gives_each_solve_its_own_time_limit():

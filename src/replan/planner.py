@@ -20,7 +20,7 @@ import numpy as np
 from . import clock, decompose, extract, report, split
 from .improve import Search
 from .instance import Instance
-from .model.build import BUCKETS, Built, build_model
+from .model.build import BUCKETS, Built, build_model, with_capacities
 from .model.index import Index, build_index
 from .model.linear import Compiled
 from .plan import Plan
@@ -120,7 +120,8 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
         + "; solving each")
     parts = [split.subset(instance, block) for block in cut]
     left = remaining()  # less the time it took to cut the instance into parts
-    queue_time = None if left is None else left * (1 - REFIT_SHARE if shared else 1)
+    apart = shared and not _one_queue(np.array([len(p["items"]) for p in parts]), max(1, workers), executor)
+    queue_time = None if left is None else left * (1 - REFIT_SHARE if apart else 1)
     plans = _solve_parts(parts, dataclasses.replace(options, time_limit=queue_time), say,
                          max(1, workers), executor)
     if shared:
@@ -137,10 +138,10 @@ def _solve_parts(parts: list[Instance], options: Options, say: Progress, workers
     queue whose fix-and-optimize steps run in `workers` processes when one part holds most of
     the items: the run lasts as long as that part's solve, which the spare processes then speed."""
     sizes = np.array([len(p["items"]) for p in parts])
-    queues = _queues(sizes, workers)
-    if executor is None and (len(queues) == 1 or sizes.max() > sizes.sum() / len(queues)):
+    if _one_queue(sizes, workers, executor):
         with _step_pool(workers) as pool:
             return solve_queue(parts, options, say, pool=pool)
+    queues = _queues(sizes, workers)
     with contextlib.ExitStack() as stack:
         pool = executor or stack.enter_context(_processes(len(queues)))
         done = pool.map(solve_queue, [[parts[i] for i in queue] for queue in queues],
@@ -150,6 +151,12 @@ def _solve_parts(parts: list[Instance], options: Options, say: Progress, workers
             for i, plan in zip(queue, queue_plans):
                 plans[i] = plan
     return plans
+
+
+def _one_queue(sizes: np.ndarray, workers: int, executor: Executor | None) -> bool:
+    """Whether parts of these `sizes` are solved in one queue here (`_solve_parts`)."""
+    queues = min(workers, len(sizes))
+    return executor is None and (queues == 1 or sizes.max() > sizes.sum() / queues)
 
 
 def _queues(sizes: np.ndarray, workers: int) -> list[list[int]]:
@@ -170,7 +177,9 @@ def solve_queue(parts: list[Instance], options: Options, say: Progress | None = 
 
     `sent` is when (`time.time()`) the queue was handed to another process: the time it took
     to start there (a spawned process imports replan) counts against the limit. `pool`
-    solves the fix-and-optimize steps (`solve_whole`)."""
+    solves the fix-and-optimize steps (`solve_whole`). Each part leaves the supplier
+    capacity that the parts before it ordered (blocks of one whole, see `split`, may each
+    use all of it otherwise)."""
     waited = 0.0 if sent is None else max(0.0, time.time() - sent)
     began = time.perf_counter() - waited
     left = np.array([len(p["items"]) for p in parts], float)
@@ -181,7 +190,7 @@ def solve_queue(parts: list[Instance], options: Options, say: Progress | None = 
             share = left[i] / left[i:].sum()
             limit = max(clock.MIN_SECONDS, (limit - (time.perf_counter() - began)) * share)
         plans.append(solve_whole(part, dataclasses.replace(options, time_limit=limit),
-                                 say or (lambda _: None), pool=pool))
+                                 say or (lambda _: None), pool=pool, before=plans))
     return plans
 
 
@@ -231,8 +240,10 @@ def _refit(part: Instance, plan: Plan, options: Options, limit: float | None) ->
 
 
 def solve_whole(instance: Instance, options: Options, say: Progress, index: Index | None = None,
-                pool: StepPool | None = None) -> Plan:
-    """Solve `instance` as one model; `pool`, if given, solves its fix-and-optimize steps."""
+                pool: StepPool | None = None, before: list[Plan] | None = None) -> Plan:
+    """Solve `instance` as one model; `pool`, if given, solves its fix-and-optimize steps.
+    Its plan leaves the supplier capacity that the plans `before`, of other parts of the same
+    whole, use; its bound does not (the parts' bounds add up to one of the whole)."""
     settings = instance.settings
     name, limit, gap = options.solver, options.time_limit, options.mip_gap
     say(f"building the model ({len(instance['items'])} item-locations, {instance.horizon} periods)")
@@ -241,7 +252,8 @@ def solve_whole(instance: Instance, options: Options, say: Progress, index: Inde
     build_seconds = time.perf_counter() - began
     rows, cols = built.model.shape
     say(f"built {cols:,} variables and {rows:,} constraints in {build_seconds:.2f} s; solving with {name}")
-    result = _run(built, name, limit, gap, options.strong, say, pool)
+    left = split.capacity_left(built.index, before) if before else None
+    result = _run(built, name, limit, gap, options.strong, say, pool, left)
     closing = "" if result.x is None or result.bound is None else \
         f", gap {report.gap(result.objective, min(result.bound, result.objective)):.1%}"
     say(f"{result.status.value} in {result.seconds:.2f} s{closing}")
@@ -260,13 +272,16 @@ def solve_whole(instance: Instance, options: Options, say: Progress, index: Inde
 
 
 def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
-         say: Progress = lambda _: None, pool: StepPool | None = None) -> Result:
+         say: Progress = lambda _: None, pool: StepPool | None = None,
+         capacity: np.ndarray | None = None) -> Result:
     """Solve; make served quantities whole if need be; never come back empty-handed in time.
 
     Every solve of the run (warm start, MIP, whole-units re-solve) draws on one
     time budget, so the run as a whole keeps to `limit`. With a `pool`, fix and
     optimize solves as many steps at once as it has processes, and goes on beside
-    the MIP engine in all but one of them.
+    the MIP engine in all but one of them. With `capacity` (S × T), the plan keeps to
+    it where it is below the model's (`with_capacities`); the bound is the LP's of the
+    model as built, since the engine's would hold for the lowered capacities only.
     """
     solver = engine(name)
     began = time.perf_counter()
@@ -277,6 +292,11 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
         cuts = built.model.row_blocks.get("cuts")
         added = 0 if cuts is None else cuts.stop - cuts.start
         say(f"LP bound {relaxed.objective:,.2f} with {added:,} (l,S) inequalities added")
+    lowered = built if capacity is None else with_capacities(built, capacity)
+    engine_bound = lowered is built  # the MIP engine's bound holds for the model as built
+    if not engine_bound:
+        say("keeping to the supplier capacity that the parts before left")
+        built, kept = lowered, None
 
     def time_for_mip(share: float) -> bool:
         left = remaining()
@@ -303,10 +323,12 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
                                 "the plan is the warm start's, improved by fix and optimize")
     else:  # not even the LP finished in time: straight to the plan of last resort
         result = Result(Status.ERROR, message="time limit reached before the LP relaxation was solved")
-    bound = _best_bound(result.bound, relaxed.bound if relaxed.status == Status.OPTIMAL else None)
+    bound = _best_bound(result.bound if engine_bound else None,
+                        relaxed.bound if relaxed.status == Status.OPTIMAL else None)
     proven = result.x is not None and bound is not None and report.gap(result.objective, bound) <= gap
+    status = result.status if engine_bound or result.status != Status.OPTIMAL else Status.FEASIBLE
     result = dataclasses.replace(result, seconds=time.perf_counter() - began, bound=bound,
-                                 status=Status.OPTIMAL if proven else result.status)
+                                 status=Status.OPTIMAL if proven else status)
     if result.x is None and result.status == Status.ERROR:
         fallback = solver.solve(_order_nothing(built.model), None, gap)
         if fallback.x is not None:
@@ -324,7 +346,8 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
                              start=built.model.clean(result.x))
         if again.x is not None:  # its own bound may be weaker: stopped early in a large model
             return dataclasses.replace(again, seconds=time.perf_counter() - began,
-                                       bound=_best_bound(again.bound, result.bound))
+                                       bound=_best_bound(again.bound if engine_bound else None,
+                                                         result.bound))
     return result
 
 

@@ -123,6 +123,21 @@ def _shipments(orders: pd.DataFrame, suppliers: pd.DataFrame) -> float:
     return float(cells["supplier"].map(suppliers.set_index("supplier")["order_cost"]).to_numpy(float).sum())
 
 
+def capacity_left(index: Index, plans: list[Plan]) -> np.ndarray:
+    """S × T: `index`'s supplier capacities less what `plans`, of other parts of the same
+    whole, order from each supplier in each period."""
+    left = index.supplier_capacity.copy()
+    orders = [plan.orders for plan in plans if plan.orders is not None and len(plan.orders)]
+    if not orders:
+        return left
+    used = pd.concat(orders).groupby(SUPPLIER_PERIOD, as_index=False)["quantity"].sum()
+    s = pd.Index(index.suppliers["supplier"]).get_indexer(used["supplier"])
+    mine = s >= 0
+    np.subtract.at(left, (s[mine], used["order_period"].to_numpy(int)[mine] - 1),
+                   used["quantity"].to_numpy(float)[mine])
+    return np.maximum(left, 0.0)
+
+
 def capacity_shares(instance: Instance, plans: list[Plan]) -> list[pd.DataFrame]:
     """For each plan, the supplier capacities (`supplier_capacity` rows) it must keep to for
     the plans together to keep every capacity; empty where it keeps them already."""

@@ -9,13 +9,15 @@ Every cost term goes into one of the contract's buckets, so that a plan's
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..instance import Instance
 from . import orders, stock, transfers
-from .index import Index, build_index
+from .index import EPS, Index, build_index
 from .linear import Compiled, LinearModel
 
 BUCKETS = ("purchase", "ordering", "holding", "backorder", "lost_sales", "safety_stock", "transfer")
@@ -77,6 +79,37 @@ def build_model(instance: Instance, elastic: bool = False, index: Index | None =
     objective = (VIOLATION,) if elastic else BUCKETS
     return Built(instance, index, v, model.compile(BUCKETS, objective), elastic)
 
+
+
+def with_capacities(built: Built, capacity: np.ndarray) -> Built:
+    """`built` with each supplier's capacity lowered to `capacity` (S × T) where that is lower.
+
+    For a plan that must leave other parts of one whole what they ordered
+    already (`planner.solve_queue`): each lowered cell's lines get their packs
+    bounded by it and one row keeps their sum to it. The rows go last, after
+    any (l,S) inequalities, which stay valid as they hold for any capacity;
+    the index says the lowered capacities, for the warm start to fit orders into.
+    """
+    index, v = built.index, built.vars
+    lower = capacity < index.supplier_capacity - EPS
+    if not lower.any():
+        return built
+    lines = index.lines
+    s, t = lines["s"].to_numpy(int), lines["t"].to_numpy(int) - 1
+    pack = lines["pack"].to_numpy(float)
+    capacity = np.where(lower, capacity, index.supplier_capacity)
+    packs_ub = np.minimum(lines["packs_ub"].to_numpy(float), np.floor(capacity[s, t] / pack + EPS))
+    ub = built.model.ub.copy()
+    ub[v.order] = np.minimum(ub[v.order], packs_ub)
+    cells = np.flatnonzero(lower.ravel())
+    cell = s * index.T + t
+    row = np.searchsorted(cells, cell)
+    on = (row < len(cells)) & (cells[np.minimum(row, len(cells) - 1)] == cell)
+    A = sp.csr_matrix((pack[on], (row[on], v.order[on])), shape=(len(cells), built.model.shape[1]))
+    model = dataclasses.replace(built.model, ub=ub).with_rows(
+        "capacity_left", A, np.full(len(cells), -np.inf), capacity.ravel()[cells])
+    index = dataclasses.replace(index, supplier_capacity=capacity, lines=lines.assign(packs_ub=packs_ub))
+    return dataclasses.replace(built, index=index, model=model)
 
 def _variables(model: LinearModel, index: Index, instance: Instance, elastic: bool) -> Variables:
     T, lines, tiers, classes = index.T, index.lines, index.tiers, index.classes
