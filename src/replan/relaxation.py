@@ -1,11 +1,11 @@
 """The LP relaxation, tightened by rounds of (l,S) inequalities before the MIP starts.
 
 Each round solves the LP, finds the inequalities its solution breaks
-(`model.cuts.separate`) and adds them to the model; the engine keeps the LP
-between rounds (`Engine.relaxation`), so each round starts from the last
-basis. The inequalities are valid for every plan, so they stay in the model
-the MIP engine gets: its root bound starts where the rounds ended. The last
-LP solution seeds the warm start.
+(`model.cuts.separate`) and adds them to the model, and drops those its LP
+leaves slack; the engine keeps the LP between rounds (`Engine.relaxation`),
+so each round starts from the last basis. The inequalities are valid for
+every plan, so those kept stay in the model the MIP engine gets: its root
+bound starts where the rounds ended. The last LP solution seeds the warm start.
 """
 
 from __future__ import annotations

@@ -80,7 +80,6 @@ def build_model(instance: Instance, elastic: bool = False, index: Index | None =
     return Built(instance, index, v, model.compile(BUCKETS, objective), elastic)
 
 
-
 def with_capacities(built: Built, capacity: np.ndarray) -> Built:
     """`built` with each supplier's capacity lowered to `capacity` (S × T) where that is lower.
 
@@ -110,6 +109,7 @@ def with_capacities(built: Built, capacity: np.ndarray) -> Built:
         "capacity_left", A, np.full(len(cells), -np.inf), capacity.ravel()[cells])
     index = dataclasses.replace(index, supplier_capacity=capacity, lines=lines.assign(packs_ub=packs_ub))
     return dataclasses.replace(built, index=index, model=model)
+
 
 def _variables(model: LinearModel, index: Index, instance: Instance, elastic: bool) -> Variables:
     T, lines, tiers, classes = index.T, index.lines, index.tiers, index.classes
