@@ -22,6 +22,7 @@ from . import clock
 from .model.build import Built
 from .model.index import Index
 from .model.linear import Compiled
+from .model.orders import line_cells
 from .solvers import Engine, Relaxation, Result, Status
 
 ROUNDINGS = (lambda p: np.floor(p + 1e-6), lambda p: np.ceil(p - 1e-6))
@@ -234,8 +235,7 @@ def fit_orders(index: Index, packs: np.ndarray, budget: float | None) -> np.ndar
     packs = np.clip(np.round(packs, 6), 0, ub)
     packs = _gather_below_moq(lines, packs, np.maximum(moq, 1.0), ub)
     t = lines["t"].to_numpy(int) - 1
-    cell = lines["s"].to_numpy(int) * index.T + t
-    limits = [(cell, index.supplier_capacity.ravel(), pack)]
+    limits = [(line_cells(index), index.supplier_capacity.ravel(), pack)]
     if budget is not None:
         limits.append((t, np.full(index.T, budget), pack * _top_price(index)))
     for where, limit, per_pack in limits:

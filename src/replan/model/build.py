@@ -94,16 +94,14 @@ def with_capacities(built: Built, capacity: np.ndarray) -> Built:
     if not lower.any():
         return built
     lines = index.lines
-    s, t = lines["s"].to_numpy(int), lines["t"].to_numpy(int) - 1
     pack = lines["pack"].to_numpy(float)
     capacity = np.where(lower, capacity, index.supplier_capacity)
-    packs_ub = np.minimum(lines["packs_ub"].to_numpy(float), np.floor(capacity[s, t] / pack + EPS))
+    packs_ub = np.minimum(lines["packs_ub"].to_numpy(float),
+                          np.floor(capacity.ravel()[orders.line_cells(index)] / pack + EPS))
     ub = built.model.ub.copy()
     ub[v.order] = np.minimum(ub[v.order], packs_ub)
     cells = np.flatnonzero(lower.ravel())
-    cell = s * index.T + t
-    row = np.searchsorted(cells, cell)
-    on = (row < len(cells)) & (cells[np.minimum(row, len(cells) - 1)] == cell)
+    row, on = orders.cell_rows(index, cells)
     A = sp.csr_matrix((pack[on], (row[on], v.order[on])), shape=(len(cells), built.model.shape[1]))
     model = dataclasses.replace(built.model, ub=ub).with_rows(
         "capacity_left", A, np.full(len(cells), -np.inf), capacity.ravel()[cells])

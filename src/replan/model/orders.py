@@ -113,18 +113,29 @@ def supplier_capacity(model: LinearModel, index: Index, v) -> None:
     Rows only where the lines could together exceed the capacity.
     """
     lines = index.lines
-    cell = lines["s"].to_numpy(int) * index.T + lines["t"].to_numpy(int) - 1
-    most = np.bincount(cell, (lines["packs_ub"] * lines["pack"]).to_numpy(),
+    most = np.bincount(line_cells(index), (lines["packs_ub"] * lines["pack"]).to_numpy(),
                        minlength=index.supplier_capacity.size)
     capacity = index.supplier_capacity.ravel()
     binding = np.flatnonzero(most > capacity + 1e-9)
     if not len(binding):
         return
-    row = np.searchsorted(binding, cell)
-    keep = (row < len(binding)) & (binding[np.minimum(row, len(binding) - 1)] == cell)
+    row, keep = cell_rows(index, binding)
     rows = model.rows(len(binding), hi=capacity[binding])
     rows.add(row[keep], v.order[keep], lines["pack"].to_numpy()[keep])
     model.add_rows("supplier_capacity", rows)
+
+
+def line_cells(index: Index) -> np.ndarray:
+    """Each order line's supplier and period as one number, s·T + t − 1 (a cell of S × T)."""
+    return index.lines["s"].to_numpy(int) * index.T + index.lines["t"].to_numpy(int) - 1
+
+
+def cell_rows(index: Index, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each order line, its row among `cells` (sorted, one row each) and whether its
+    cell is among them."""
+    cell = line_cells(index)
+    row = np.searchsorted(cells, cell)
+    return row, (row < len(cells)) & (cells[np.minimum(row, len(cells) - 1)] == cell)
 
 
 def budget(model: LinearModel, index: Index, v, limit: float | None) -> None:
