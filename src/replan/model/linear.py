@@ -98,8 +98,7 @@ class Compiled:
         size = gone.stop - gone.start
         blocks = {other: rows if rows.start < gone.start else slice(rows.start - size, rows.stop - size)
                   for other, rows in self.row_blocks.items() if other != name}
-        return replace(self, A=self.A[keep], row_lo=self.row_lo[keep], row_hi=self.row_hi[keep],
-                       row_blocks=blocks)
+        return self._keeping(keep, blocks)
 
     def without_rows(self, name: str, rows: np.ndarray) -> "Compiled":
         """The model without `rows` (row numbers) of block `name`, which must be the last block
@@ -109,7 +108,10 @@ class Compiled:
         keep[rows] = False
         if not keep[:block.start].all():
             raise ValueError(f"rows outside block {name!r}")
-        blocks = {**self.row_blocks, name: slice(block.start, int(keep.sum()))}
+        return self._keeping(keep, {**self.row_blocks, name: slice(block.start, int(keep.sum()))})
+
+    def _keeping(self, keep: np.ndarray, blocks: dict[str, slice]) -> "Compiled":
+        """The model with only the rows where `keep` is set, in `blocks` (renumbered)."""
         return replace(self, A=self.A[keep], row_lo=self.row_lo[keep], row_hi=self.row_hi[keep],
                        row_blocks=blocks)
 
