@@ -120,7 +120,7 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
         + "; solving each")
     parts = [split.subset(instance, block) for block in cut]
     left = remaining()  # less the time it took to cut the instance into parts
-    apart = shared and not _one_queue(np.array([len(p["items"]) for p in parts]), max(1, workers), executor)
+    apart = shared and not _one_queue(_sizes(parts), max(1, workers), executor)
     queue_time = None if left is None else left * (1 - REFIT_SHARE if apart else 1)
     plans = _solve_parts(parts, dataclasses.replace(options, time_limit=queue_time), say,
                          max(1, workers), executor)
@@ -137,7 +137,7 @@ def _solve_parts(parts: list[Instance], options: Options, say: Progress, workers
     """The plans of `parts`, in their order, solved in `workers` queues (`_queues`), or in one
     queue whose fix-and-optimize steps run in `workers` processes when one part holds most of
     the items: the run lasts as long as that part's solve, which the spare processes then speed."""
-    sizes = np.array([len(p["items"]) for p in parts])
+    sizes = _sizes(parts)
     if _one_queue(sizes, workers, executor):
         with _step_pool(workers) as pool:
             return solve_queue(parts, options, say, pool=pool)
@@ -151,6 +151,11 @@ def _solve_parts(parts: list[Instance], options: Options, say: Progress, workers
             for i, plan in zip(queue, queue_plans):
                 plans[i] = plan
     return plans
+
+
+def _sizes(parts: list[Instance]) -> np.ndarray:
+    """The item-locations of each part."""
+    return np.array([len(part["items"]) for part in parts])
 
 
 def _one_queue(sizes: np.ndarray, workers: int, executor: Executor | None) -> bool:
@@ -182,7 +187,7 @@ def solve_queue(parts: list[Instance], options: Options, say: Progress | None = 
     use all of it otherwise)."""
     waited = 0.0 if sent is None else max(0.0, time.time() - sent)
     began = time.perf_counter() - waited
-    left = np.array([len(p["items"]) for p in parts], float)
+    left = _sizes(parts).astype(float)
     plans = []
     for i, part in enumerate(parts):
         limit = options.time_limit
