@@ -113,6 +113,39 @@ def test_damaged_workbook(tmp_path):
     assert "workbook that opens" in problems(path)[0].expected
 
 
+def test_unreadable_file_is_one_problem_not_also_a_missing_table(demo):
+    (demo / "demand.csv").write_bytes(b"item,period\x00\x01\x02quantity")
+    (demo / "suppliers.csv").write_bytes(b"")
+    found = problems(demo)
+    assert [(p.table, p.value) for p in found] == [("demand", "demand.csv"), ("suppliers", None)]
+    assert "binary" in found[0].expected and "header row" in found[1].expected
+
+
+def test_repeated_column_in_a_csv_file(demo):
+    edit(demo, "items", lambda f: f.insert(3, "holding_cost ", "9"))  # the same name once tidied
+    text = (demo / "items.csv").read_text().replace("holding_cost ,", "holding_cost,", 1)
+    (demo / "items.csv").write_text(text)
+    p = one(problems(demo), table="items", row=1)
+    assert (p.column, p.expected) == ("holding_cost", "each column to appear once")
+
+
+def test_excel_csv_exports_read_with_a_warning(demo):
+    # Windows-1252 text separated by semicolons (Excel where the decimal mark is a comma), and
+    # separators after the last column: read as meant, the first two with a warning each
+    rename = lambda f: f.assign(item=f["item"].replace({"ANCH-M10": "ANCH-M10 Ø"}))  # noqa: E731
+    edit(demo, "demand", rename)
+    items = rename(pd.read_csv(demo / "items.csv", dtype=str, keep_default_na=False))
+    (demo / "items.csv").write_bytes(items.to_csv(index=False, sep=";").encode("cp1252"))
+    offers = rename(pd.read_csv(demo / "offers.csv", dtype=str, keep_default_na=False))
+    (demo / "offers.csv").write_text(offers.to_csv(index=False).replace("\n", ",\n"))
+    inst = replan.load(demo)
+    assert "ANCH-M10 Ø" in set(inst["items"]["item"]) and len(inst["offers"]) == len(offers)
+    said = {(w.table, w.expected) for w in inst.warnings}
+    assert ("items", "UTF-8 text (read as Windows-1252 instead)") in said
+    assert ("items", "comma-separated columns (read as semicolon-separated instead)") in said
+    assert not any(w.table == "offers" for w in inst.warnings)
+
+
 def test_item_without_any_source_of_stock(demo):
     edit(demo, "offers", lambda f: f.drop(f.index[f["item"] == "ANCH-M10"]))
     edit(demo, "items", lambda f: f.loc.__setitem__((f["item"] == "ANCH-M10", "initial_inventory"), "0"))

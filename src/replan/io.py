@@ -8,6 +8,7 @@ gets a `_row` column: the row as the user sees it (header = row 1).
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import shutil
 import tomllib
@@ -90,16 +91,43 @@ def _read_folder(folder: Path) -> RawInput:
 
 
 def _read_csv(file: Path, problems: list[Problem], table: str | None = None) -> pd.DataFrame | None:
+    """A CSV file's cells as text, its first line the column names (each kept as written, so
+    that a repeated one is reported, not renamed). UTF-8 first; a file Excel saved on Windows
+    (cp1252) and one separated by semicolons or tabs (as Excel writes where the decimal mark
+    is a comma) are read too, each with a warning."""
     table = table or file.stem.lower()
+    data = file.read_bytes()
+    if b"\0" in data:
+        problems.append(Problem(table, None, None, file.name, "a CSV text file (it holds binary data)"))
+        return None
     try:
-        return pd.read_csv(file, dtype=str, keep_default_na=False, skip_blank_lines=False,
-                           encoding="utf-8-sig")
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            problems.append(Problem(table, None, None, file.name,
+                                    f"a CSV file in UTF-8 ({_first_line(error)})"))
+            return None
+        problems.append(Problem(table, None, None, file.name, "UTF-8 text (read as Windows-1252 instead)",
+                                "warning"))
+    header = text.split("\n", 1)[0]
+    sep = next((mark for mark in (";", "\t") if "," not in header and mark in header), ",")
+    if sep != ",":
+        problems.append(Problem(table, None, None, file.name, "comma-separated columns (read as "
+                                + ("semicolon" if sep == ";" else "tab") + "-separated instead)", "warning"))
+    try:
+        cells = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str, keep_default_na=False,
+                            skip_blank_lines=False)
     except pd.errors.EmptyDataError:
         problems.append(Problem(table, None, None, None, "a header row naming the columns"))
-    except (UnicodeDecodeError, pd.errors.ParserError) as error:
-        problems.append(Problem(table, None, None, file.name,
-                                f"a comma-separated UTF-8 text file ({_first_line(error)})"))
-    return None
+        return None
+    except pd.errors.ParserError as error:
+        problems.append(Problem(table, None, None, file.name, f"a well-formed CSV file ({_first_line(error)})"))
+        return None
+    names = cells.iloc[0].fillna("").str.strip()
+    trailing = (names == "") & (cells.iloc[1:].fillna("") == "").all()  # separators after the last column
+    return cells.iloc[1:].loc[:, ~trailing].set_axis(names[~trailing].tolist(), axis=1).reset_index(drop=True)
 
 
 def _read_workbook(path: Path) -> RawInput:

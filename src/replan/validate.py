@@ -183,10 +183,11 @@ def check_keys(table: Table, frame: pd.DataFrame, problems: list[Problem]) -> No
 
 def _check_required_tables(raw: RawInput, typed: dict[str, pd.DataFrame],
                            problems: list[Problem]) -> None:
+    unreadable = {p.table for p in problems if p.severity == "error"}  # said once already
     for table in TABLES.values():
         if not table.required:
             continue
-        if table.name not in raw.tables:
+        if table.name not in raw.tables and table.name not in unreadable:
             problems.append(Problem(table.name, None, None, None,
                                     f"a table {table.name} (file {table.name}.csv or a sheet {table.name})"))
         elif table.name in typed and typed[table.name].empty:
