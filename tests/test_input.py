@@ -130,19 +130,25 @@ def test_repeated_column_in_a_csv_file(demo):
 
 
 def test_excel_csv_exports_read_with_a_warning(demo):
-    # Windows-1252 text separated by semicolons (Excel where the decimal mark is a comma), and
-    # separators after the last column: read as meant, the first two with a warning each
+    # Windows-1252 text separated by semicolons with decimal commas (Excel where the decimal
+    # mark is a comma), and separators after the last column: read as meant, with warnings
     rename = lambda f: f.assign(item=f["item"].replace({"ANCH-M10": "ANCH-M10 Ø"}))  # noqa: E731
     edit(demo, "demand", rename)
     items = rename(pd.read_csv(demo / "items.csv", dtype=str, keep_default_na=False))
+    typed = items.astype({"holding_cost": float})
+    items["holding_cost"] = items["holding_cost"].str.replace(".", ",")  # 0,0308
+    items.loc[0, "initial_inventory"] = "1.240,0"
     (demo / "items.csv").write_bytes(items.to_csv(index=False, sep=";").encode("cp1252"))
     offers = rename(pd.read_csv(demo / "offers.csv", dtype=str, keep_default_na=False))
     (demo / "offers.csv").write_text(offers.to_csv(index=False).replace("\n", ",\n"))
     inst = replan.load(demo)
     assert "ANCH-M10 Ø" in set(inst["items"]["item"]) and len(inst["offers"]) == len(offers)
+    assert inst["items"]["holding_cost"].tolist() == typed["holding_cost"].tolist()
+    assert inst["items"]["initial_inventory"].iloc[0] == 1240
     said = {(w.table, w.expected) for w in inst.warnings}
     assert ("items", "UTF-8 text (read as Windows-1252 instead)") in said
-    assert ("items", "comma-separated columns (read as semicolon-separated instead)") in said
+    assert ("items", "comma-separated columns (read as semicolon-separated, with decimal commas, "
+                     "instead)") in said
     assert not any(w.table == "offers" for w in inst.warnings)
 
 

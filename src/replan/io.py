@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import shutil
 import tomllib
 import uuid
@@ -20,10 +21,15 @@ from typing import Any, BinaryIO, Iterator, Mapping
 import pandas as pd
 
 from .errors import Problem
-from .tables import OTHER_TABLES, SETTINGS, TABLES
+from .tables import OTHER_TABLES, SALES, SERVICE_LEVELS, SETTINGS, TABLES
 
 ROW = "_row"
 TEMPLATE_SETTINGS = {"horizon": 12, "start_date": "2026-01-05", "time_limit": 10}
+NUMBERS = {t.name: {c.name for c in t.columns if c.kind in ("number", "whole")}
+           for t in (*TABLES.values(), SALES, SERVICE_LEVELS)}
+"""Each table's numeric columns: where a semicolon-separated file may write a decimal comma."""
+DECIMAL_COMMA = re.compile(r"[+-]?(\d{1,3}(\.\d{3})+|\d*),\d+")
+"""1,5 and 1.234,5: a number as written where the decimal mark is a comma."""
 
 
 @dataclass
@@ -115,7 +121,8 @@ def _read_csv(file: Path, problems: list[Problem], table: str | None = None) -> 
     sep = next((mark for mark in (";", "\t") if "," not in header and mark in header), ",")
     if sep != ",":
         problems.append(Problem(table, None, None, file.name, "comma-separated columns (read as "
-                                + ("semicolon" if sep == ";" else "tab") + "-separated instead)", "warning"))
+                                + ("semicolon" if sep == ";" else "tab")
+                                + "-separated, with decimal commas, instead)", "warning"))
     try:
         cells = pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str, keep_default_na=False,
                             skip_blank_lines=False)
@@ -127,7 +134,20 @@ def _read_csv(file: Path, problems: list[Problem], table: str | None = None) -> 
         return None
     names = cells.iloc[0].fillna("").str.strip()
     trailing = (names == "") & (cells.iloc[1:].fillna("") == "").all()  # separators after the last column
-    return cells.iloc[1:].loc[:, ~trailing].set_axis(names[~trailing].tolist(), axis=1).reset_index(drop=True)
+    frame = cells.iloc[1:].loc[:, ~trailing].set_axis(names[~trailing].tolist(), axis=1).reset_index(drop=True)
+    return frame if sep == "," else _decimal_points(frame, NUMBERS.get(table, set()))
+
+
+def _decimal_points(frame: pd.DataFrame, numeric: set[str]) -> pd.DataFrame:
+    """The numbers of `numeric` columns written with a decimal comma, rewritten with a point."""
+    frame = frame.copy()
+    for position, name in enumerate(frame.columns):
+        if name.lower() in numeric:
+            cells = frame.iloc[:, position].fillna("").str.strip()
+            comma = cells.str.fullmatch(DECIMAL_COMMA)
+            frame.iloc[:, position] = cells.where(~comma, cells.str.replace(".", "", regex=False)
+                                                  .str.replace(",", ".", regex=False))
+    return frame
 
 
 def _read_workbook(path: Path) -> RawInput:
