@@ -152,6 +152,18 @@ def test_excel_csv_exports_read_with_a_warning(demo):
     assert not any(w.table == "offers" for w in inst.warnings)
 
 
+def test_unicode_text_export_reads_and_its_warnings_come_with_the_problems(demo):
+    # Excel's "Unicode text": UTF-16 with a byte-order mark, tab-separated
+    text = (demo / "suppliers.csv").read_text().replace(",", "\t")
+    (demo / "suppliers.csv").write_bytes(text.encode("utf-16"))
+    assert len(replan.load(demo)["suppliers"]) == len(pd.read_csv(replan.sample_path("demo") / "suppliers.csv"))
+    edit(demo, "offers", lambda f: f.rename(columns={"lead_time": "leadtime"}))
+    found = problems(demo)
+    assert [p.severity for p in found] == ["error", "warning", "warning", "warning"]
+    assert {p.column for p in found[1:]} == {None, "leadtime"}  # why lead_time is missing
+    assert "warning: offers, row 1, column leadtime" in str(InputError(found))
+
+
 def test_item_without_any_source_of_stock(demo):
     edit(demo, "offers", lambda f: f.drop(f.index[f["item"] == "ANCH-M10"]))
     edit(demo, "items", lambda f: f.loc.__setitem__((f["item"] == "ANCH-M10", "initial_inventory"), "0"))

@@ -34,12 +34,13 @@ class Problem:
 
 
 class InputError(Exception):
-    """The input cannot be planned; `problems` lists every reason at once."""
+    """The input cannot be planned; `problems` lists every reason at once, then the warnings
+    found on the way (a file read in another encoding, a column ignored), which often say why."""
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
-        count = len(problems)
-        lines = "\n".join(f"  - {p}" for p in problems)
+        count = sum(p.severity == "error" for p in problems)
+        lines = "\n".join(f"  - {'' if p.severity == 'error' else 'warning: '}{p}" for p in problems)
         super().__init__(f"{count} problem{'s' if count != 1 else ''} in the input:\n{lines}")
 
     def table(self) -> pd.DataFrame:

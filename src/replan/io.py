@@ -98,25 +98,13 @@ def _read_folder(folder: Path) -> RawInput:
 
 def _read_csv(file: Path, problems: list[Problem], table: str | None = None) -> pd.DataFrame | None:
     """A CSV file's cells as text, its first line the column names (each kept as written, so
-    that a repeated one is reported, not renamed). UTF-8 first; a file Excel saved on Windows
-    (cp1252) and one separated by semicolons or tabs (as Excel writes where the decimal mark
-    is a comma) are read too, each with a warning."""
+    that a repeated one is reported, not renamed). UTF-8 first; files as Excel also writes
+    them (Windows-1252, UTF-16 "Unicode text", separated by semicolons or tabs where the
+    decimal mark is a comma) are read too, each with a warning."""
     table = table or file.stem.lower()
-    data = file.read_bytes()
-    if b"\0" in data:
-        problems.append(Problem(table, None, None, file.name, "a CSV text file (it holds binary data)"))
+    text = _decode(file, table, problems)
+    if text is None:
         return None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            problems.append(Problem(table, None, None, file.name,
-                                    f"a CSV file in UTF-8 ({_first_line(error)})"))
-            return None
-        problems.append(Problem(table, None, None, file.name, "UTF-8 text (read as Windows-1252 instead)",
-                                "warning"))
     header = text.split("\n", 1)[0]
     sep = next((mark for mark in (";", "\t") if "," not in header and mark in header), ",")
     if sep != ",":
@@ -132,10 +120,38 @@ def _read_csv(file: Path, problems: list[Problem], table: str | None = None) -> 
     except pd.errors.ParserError as error:
         problems.append(Problem(table, None, None, file.name, f"a well-formed CSV file ({_first_line(error)})"))
         return None
-    names = cells.iloc[0].fillna("").str.strip()
-    trailing = (names == "") & (cells.iloc[1:].fillna("") == "").all()  # separators after the last column
-    frame = cells.iloc[1:].loc[:, ~trailing].set_axis(names[~trailing].tolist(), axis=1).reset_index(drop=True)
+    frame = _named(cells)
     return frame if sep == "," else _decimal_points(frame, NUMBERS.get(table, set()))
+
+
+def _decode(file: Path, table: str, problems: list[Problem]) -> str | None:
+    """`file`'s text: UTF-8 (with or without a byte-order mark), UTF-16 with one, or else
+    Windows-1252; None, with the problem, for binary data."""
+    data = file.read_bytes()
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    try:
+        text, encoding = data.decode("utf-16" if utf16 else "utf-8-sig"), "UTF-16" if utf16 else None
+    except UnicodeDecodeError:
+        # bytes that Windows-1252 leaves undefined cannot be text in it either
+        text, encoding = data.decode("cp1252", errors="replace").replace("\ufffd", "\0"), "Windows-1252"
+    if "\0" in text:
+        problems.append(Problem(table, None, None, file.name, "a CSV text file (it holds binary data)"))
+        return None
+    if encoding:
+        problems.append(Problem(table, None, None, file.name, f"UTF-8 text (read as {encoding} instead)",
+                                "warning"))
+    return text
+
+
+def _named(cells: pd.DataFrame) -> pd.DataFrame:
+    """Cells read without a header, their first row made the column names as written (pandas
+    would rename a repeated one, which must be reported instead); columns with neither a name
+    nor a value (separators after the last column) dropped."""
+    if cells.empty:
+        return pd.DataFrame()
+    names = cells.iloc[0].fillna("").astype(str).str.strip()
+    trailing = (names == "") & (cells.iloc[1:].fillna("") == "").all()
+    return cells.iloc[1:].loc[:, ~trailing].set_axis(names[~trailing].tolist(), axis=1).reset_index(drop=True)
 
 
 def _decimal_points(frame: pd.DataFrame, numeric: set[str]) -> pd.DataFrame:
@@ -153,8 +169,8 @@ def _decimal_points(frame: pd.DataFrame, numeric: set[str]) -> pd.DataFrame:
 def _read_workbook(path: Path) -> RawInput:
     raw = RawInput({}, {}, str(path))
     try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False,
-                               engine="openpyxl")
+        sheets = {sheet: _named(cells) for sheet, cells in pd.read_excel(
+            path, sheet_name=None, header=None, dtype=str, keep_default_na=False, engine="openpyxl").items()}
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         raw.problems.append(Problem("input", None, None, path.name,
                                     f"an .xlsx workbook that opens ({_first_line(error)})"))
@@ -192,8 +208,8 @@ def read_table(path: str | Path, name: str) -> tuple[pd.DataFrame | None, list[P
 
 def _read_sheet(path: Path, name: str, problems: list[Problem]) -> pd.DataFrame | None:
     try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=str, keep_default_na=False,
-                               engine="openpyxl")
+        sheets = {sheet: _named(cells) for sheet, cells in pd.read_excel(
+            path, sheet_name=None, header=None, dtype=str, keep_default_na=False, engine="openpyxl").items()}
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         problems.append(Problem(name, None, None, path.name,
                                 f"an .xlsx workbook that opens ({_first_line(error)})"))

@@ -50,7 +50,7 @@ def validate(raw: RawInput, today: dt.date | None = None) -> Instance:
         _check_sources(tables, problems)
         _check_shares(tables, problems)
     if _errors(problems):
-        raise InputError(_errors(problems))
+        raise InputError(_errors(problems) + [p for p in problems if p.severity != "error"])
     return Instance.create({n: t.drop(columns=ROW) for n, t in tables.items()},
                            settings.with_horizon(horizon),
                            [p for p in problems if p.severity != "error"])

@@ -98,7 +98,7 @@ def history(text: pd.DataFrame | None, problems: list[Problem], start_date: dt.d
     if sales is not None and not errors and sales.empty:
         errors.append(Problem(SALES.name, None, None, None, "at least one row"))
     if errors:
-        raise InputError(errors)
+        raise InputError(errors + [p for p in problems if p.severity != "error"])
     if "date" in text.columns:
         start_date = start_date or _monday_after(sales["date"].max().date())
         _check_before(sales, start_date, problems)
