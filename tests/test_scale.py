@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 import replan
 from audit import audit
 from conftest import instance
-from replan import decompose, improve, planner, report, solvers, split, warmstart
+from replan import clock, decompose, improve, planner, relaxation, report, solvers, split, warmstart
 from replan.model import cuts
 from replan.model.build import build_model, with_capacities
 from replan.model.index import build_index
@@ -31,6 +31,7 @@ from test_properties import instances
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from generate import generate  # noqa: E402
+from lotsizing import clsp  # noqa: E402
 
 
 def _every_inequality(built) -> tuple:
@@ -737,6 +738,36 @@ def test_cut_rounds_keep_only_the_inequalities_that_their_last_lp_holds_tight():
     assert np.all(A @ lp.x >= hi - 1e-6 * np.maximum(1.0, np.abs(hi)))
     cold = engine("highs").solve(tight.model.relaxed(), None, 0.0)
     assert cold.objective == pytest.approx(lp.objective, rel=1e-7)
+
+
+def _round_bounds(monkeypatch, inst, limit: float | None) -> list[float]:
+    """The LP bound after each cut round of `tighten` within `limit` seconds."""
+    bounds = []
+    solve = solvers.highs.HighsRelaxation.solve
+
+    def recorded(self, time_limit):
+        result = solve(self, time_limit)
+        bounds.append(result.objective)
+        return result
+
+    monkeypatch.setattr(solvers.highs.HighsRelaxation, "solve", recorded)
+    tighten(build_model(inst), engine("highs"), clock.budget(limit))
+    return bounds
+
+
+@pytest.mark.parametrize("cheap", [True, False])
+def test_cut_rounds_go_on_for_small_raises_only_while_they_are_cheap(monkeypatch, cheap):
+    """Rounds stop at a raise below PROGRESS, or, while they have taken less than FINE_SHARE
+    of the time (always, with no limit), below FINE_PROGRESS."""
+    if not cheap:
+        monkeypatch.setattr(relaxation, "FINE_SHARE", 0.0)
+    inst = replan.from_tables(*clsp(6, 30, 0.85, 1))
+    bounds = np.array(_round_bounds(monkeypatch, inst, None if cheap else 1000.0))
+    raises = np.diff(bounds) / np.maximum(np.abs(bounds[1:]), 1.0)
+    assert len(raises) >= 2
+    assert np.all(raises[:-1] > (relaxation.FINE_PROGRESS if cheap else relaxation.PROGRESS))
+    if cheap:  # rounds the coarse rule alone would not have made
+        assert np.any(raises[:-1] <= relaxation.PROGRESS)
 
 
 def test_a_model_without_a_block_before_others_keeps_the_others_whole():

@@ -11,6 +11,7 @@ bound starts where the rounds ended. The last LP solution seeds the warm start.
 from __future__ import annotations
 
 import dataclasses
+import time
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -24,7 +25,11 @@ from .solvers import Engine, Relaxation, Result, Status
 ROUNDS = 20
 """At most this many rounds; in practice the bound stops moving much sooner."""
 PROGRESS = 1e-3
-"""Stop when a round raises the LP bound by less than this fraction."""
+"""Stop when a round raises the LP bound by less than this fraction..."""
+FINE_PROGRESS, FINE_SHARE = 2e-4, 0.1
+"""...unless it raised it by at least FINE_PROGRESS and the rounds have taken less than
+FINE_SHARE of the time: where rounds are cheap beside the limit, the bound they add is worth
+more than the search time they take."""
 SLACK = 1e-6
 """An inequality whose LP activity stays this far (relative) below its bound is dropped."""
 SHARE = 0.3
@@ -53,6 +58,7 @@ def tighten(built: Built, engine: Engine, remaining: Callable[[], float | None],
     With `strong` False, the plain model and its LP solution (the textbook
     big-M formulation, kept for comparison).
     """
+    began, total = time.perf_counter(), remaining()
     rounds = clock.share(remaining, SHARE)
     model = built.model
     relaxation = engine.relaxation(model)
@@ -80,7 +86,9 @@ def tighten(built: Built, engine: Engine, remaining: Callable[[], float | None],
         slack = base + np.flatnonzero(_slack(model, lp.x, base))
         model = model.without_rows("cuts", slack)
         relaxation.delete_rows(slack)
-        if moved <= PROGRESS * max(abs(lp.objective), 1.0):
+        scale = max(abs(lp.objective), 1.0)
+        cheap = total is None or time.perf_counter() - began < FINE_SHARE * total
+        if moved <= (FINE_PROGRESS if cheap else PROGRESS) * scale:
             break
     kept = relaxation if model is built.model else None
     return Tightened(dataclasses.replace(built, model=model), lp, kept, cold)
