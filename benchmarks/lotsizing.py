@@ -37,19 +37,26 @@ def clsp(items: int, weeks: int, utilisation: float, seed: int) -> tuple[dict[st
     rng = np.random.default_rng([items, weeks, seed])
     demand = rng.integers(0, 200, size=(items, weeks))
     demand[:, :2] = rng.integers(0, 50, size=(items, 2))
-    codes = [f"I{i:02d}" for i in range(items)]
+    tables = clsp_tables(demand, rng.integers(1, 5, items), rng.integers(50, 1000, items),
+                         np.ceil(demand.sum(axis=0).mean() / utilisation))
+    return tables, {"horizon": weeks, "start_date": "2026-01-05"}
+
+
+def clsp_tables(demand: np.ndarray, holding: np.ndarray, setup: np.ndarray,
+                capacity: float) -> dict[str, pd.DataFrame]:
+    """The contract's tables of a CLSP: `demand` items × weeks, each item's holding and set-up
+    cost, one plant of `capacity` units a week."""
+    codes = [f"I{i:02d}" for i in range(len(demand))]
     item, week = np.nonzero(demand)
-    tables = {
-        "items": pd.DataFrame({"item": codes, "holding_cost": rng.integers(1, 5, items),
-                               "backorder_cost": 1000, "max_backorder_periods": 0}),
-        "suppliers": pd.DataFrame({"supplier": ["plant"],
-                                   "capacity": [np.ceil(demand.sum(axis=0).mean() / utilisation)]}),
+    return {
+        "items": pd.DataFrame({"item": codes, "holding_cost": holding, "backorder_cost": 1000,
+                               "max_backorder_periods": 0}),
+        "suppliers": pd.DataFrame({"supplier": ["plant"], "capacity": [capacity]}),
         "offers": pd.DataFrame({"supplier": "plant", "item": codes, "unit_price": 0, "lead_time": 0,
-                                "order_cost": rng.integers(50, 1000, items)}),
+                                "order_cost": setup}),
         "demand": pd.DataFrame({"item": np.array(codes)[item], "period": week + 1,
                                 "quantity": demand[item, week]}),
     }
-    return tables, {"horizon": weeks, "start_date": "2026-01-05"}
 
 
 def facility_location(tables: dict[str, pd.DataFrame], horizon: int) -> pulp.LpProblem:

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pulp
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,7 +16,7 @@ import replan
 from conftest import instance, solved
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from lotsizing import facility_location  # noqa: E402
+from lotsizing import clsp_tables, facility_location  # noqa: E402
 
 # Wagner and Whitin (1958), "Dynamic version of the economic lot size model", Management
 # Science 5(1): twelve months, a set-up cost that changes by month, holding cost 1.
@@ -41,7 +40,7 @@ def test_wagner_whitin_example_reaches_its_published_optimum(engine):
 
 @st.composite
 def capacitated(draw):
-    """A small CLSP in the contract's tables (as `lotsizing.clsp` makes them), with a capacity
+    """A small CLSP in the contract's tables (`lotsizing.clsp_tables`), with a capacity
     that binds in some weeks yet lets every demand be met when due."""
     items, weeks = draw(st.integers(1, 3)), draw(st.integers(2, 6))
     demand = np.array(draw(st.lists(st.lists(st.integers(0, 30), min_size=weeks, max_size=weeks),
@@ -49,17 +48,9 @@ def capacitated(draw):
     total = demand.sum(axis=0)
     least = int(np.ceil(max(np.cumsum(total) / np.arange(1, weeks + 1))))
     capacity = draw(st.integers(max(least, 1), max(least, int(total.max()), 1)))
-    codes = [f"I{i}" for i in range(items)]
-    item, week = np.nonzero(demand)
-    tables = {
-        "items": pd.DataFrame({"item": codes, "backorder_cost": 1000, "max_backorder_periods": 0,
-                               "holding_cost": draw(st.lists(st.integers(1, 5), min_size=items, max_size=items))}),
-        "suppliers": pd.DataFrame({"supplier": ["plant"], "capacity": [capacity]}),
-        "offers": pd.DataFrame({"supplier": "plant", "item": codes, "unit_price": 0, "lead_time": 0,
-                                "order_cost": draw(st.lists(st.integers(0, 100), min_size=items, max_size=items))}),
-        "demand": pd.DataFrame({"item": np.array(codes)[item], "period": week + 1,
-                                "quantity": demand[item, week]}),
-    }
+    costs = st.lists(st.integers(1, 5), min_size=items, max_size=items)
+    setups = st.lists(st.integers(0, 100), min_size=items, max_size=items)
+    tables = clsp_tables(demand, np.array(draw(costs)), np.array(draw(setups)), capacity)
     return tables, weeks
 
 
