@@ -169,8 +169,7 @@ def _decimal_points(frame: pd.DataFrame, numeric: set[str]) -> pd.DataFrame:
 def _read_workbook(path: Path) -> RawInput:
     raw = RawInput({}, {}, str(path))
     try:
-        sheets = {sheet: _named(cells) for sheet, cells in pd.read_excel(
-            path, sheet_name=None, header=None, dtype=str, keep_default_na=False, engine="openpyxl").items()}
+        sheets = _sheets(path)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         raw.problems.append(Problem("input", None, None, path.name,
                                     f"an .xlsx workbook that opens ({_first_line(error)})"))
@@ -186,6 +185,13 @@ def _read_workbook(path: Path) -> RawInput:
                                         f"a sheet named one of {', '.join(TABLES)} (sheet ignored)",
                                         "warning"))
     return raw
+
+
+def _sheets(path: Path) -> dict[str, pd.DataFrame]:
+    """Every sheet of a workbook as text, its first row the column names as written (`_named`)."""
+    read = pd.read_excel(path, sheet_name=None, header=None, dtype=str, keep_default_na=False,
+                         engine="openpyxl")
+    return {sheet: _named(cells) for sheet, cells in read.items()}
 
 
 def read_table(path: str | Path, name: str) -> tuple[pd.DataFrame | None, list[Problem]]:
@@ -208,8 +214,7 @@ def read_table(path: str | Path, name: str) -> tuple[pd.DataFrame | None, list[P
 
 def _read_sheet(path: Path, name: str, problems: list[Problem]) -> pd.DataFrame | None:
     try:
-        sheets = {sheet: _named(cells) for sheet, cells in pd.read_excel(
-            path, sheet_name=None, header=None, dtype=str, keep_default_na=False, engine="openpyxl").items()}
+        sheets = _sheets(path)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         problems.append(Problem(name, None, None, path.name,
                                 f"an .xlsx workbook that opens ({_first_line(error)})"))
