@@ -38,12 +38,17 @@ class InputError(Exception):
     found on the way (a file read in another encoding, a column ignored), which often say why."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        count = sum(p.severity == "error" for p in problems)
-        lines = "\n".join(f"  - {'' if p.severity == 'error' else 'warning: '}{p}" for p in problems)
+        self.problems = sorted(problems, key=lambda p: p.severity != "error")  # stable
+        count = sum(p.severity == "error" for p in self.problems)
+        lines = "\n".join(f"  - {'' if p.severity == 'error' else 'warning: '}{p}" for p in self.problems)
         super().__init__(f"{count} problem{'s' if count != 1 else ''} in the input:\n{lines}")
 
     def table(self) -> pd.DataFrame:
         """The problems as a table (table, row, column, value, expected, severity)."""
         return pd.DataFrame([asdict(p) for p in self.problems],
                             columns=["table", "row", "column", "value", "expected", "severity"])
+
+
+def any_errors(problems: list[Problem]) -> bool:
+    """Whether any of `problems` is an error, not a warning."""
+    return any(p.severity == "error" for p in problems)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from .errors import InputError, Problem
+from .errors import InputError, Problem, any_errors
 from .instance import Instance, Settings
 from .io import ROW, RawInput
 from .tables import NONE, SETTINGS, TABLES, Column, Table
@@ -41,7 +41,7 @@ def validate(raw: RawInput, today: dt.date | None = None) -> Instance:
     tables = {name: typed.get(name, _empty(TABLES[name])) for name in TABLES}
     _check_required_tables(raw, typed, problems)
     settings = _parse_settings(raw.settings, problems, today or dt.date.today())
-    if not _errors(problems):
+    if not any_errors(problems):
         horizon = _horizon(settings, tables["demand"], problems)
         _check_references(tables, problems)
         if horizon is not None:
@@ -49,15 +49,11 @@ def validate(raw: RawInput, today: dt.date | None = None) -> Instance:
             tables["open_orders"] = _clip_open_orders(tables["open_orders"], horizon, problems)
         _check_sources(tables, problems)
         _check_shares(tables, problems)
-    if _errors(problems):
-        raise InputError(_errors(problems) + [p for p in problems if p.severity != "error"])
+    if any_errors(problems):
+        raise InputError(problems)
     return Instance.create({n: t.drop(columns=ROW) for n, t in tables.items()},
                            settings.with_horizon(horizon),
                            [p for p in problems if p.severity != "error"])
-
-
-def _errors(problems: list[Problem]) -> list[Problem]:
-    return [p for p in problems if p.severity == "error"]
 
 
 def _empty(table: Table) -> pd.DataFrame:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .. import io
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, any_errors
 from ..tables import SALES
 from ..validate import check_ranges, parse_table
 
@@ -94,11 +94,10 @@ def history(text: pd.DataFrame | None, problems: list[Problem], start_date: dt.d
     if sales is not None:
         check_ranges(SALES, sales, problems)
         _check_time_column(sales, text, problems)
-    errors = [p for p in problems if p.severity == "error"]
-    if sales is not None and not errors and sales.empty:
-        errors.append(Problem(SALES.name, None, None, None, "at least one row"))
-    if errors:
-        raise InputError(errors + [p for p in problems if p.severity != "error"])
+    if sales is not None and sales.empty and not any_errors(problems):
+        problems.append(Problem(SALES.name, None, None, None, "at least one row"))
+    if any_errors(problems):
+        raise InputError(problems)
     if "date" in text.columns:
         start_date = start_date or _monday_after(sales["date"].max().date())
         _check_before(sales, start_date, problems)
