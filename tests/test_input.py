@@ -121,6 +121,14 @@ def test_unreadable_file_is_one_problem_not_also_a_missing_table(demo):
     assert "binary" in found[0].expected and "header row" in found[1].expected
 
 
+def test_row_with_more_fields_than_the_header_is_named(demo):
+    lines = (demo / "offers.csv").read_text().splitlines()
+    lines[4] += ",surplus"
+    (demo / "offers.csv").write_text("\n".join(lines) + "\n")
+    p = one(problems(demo), table="offers")
+    assert (p.row, p.value) == (5, "offers.csv") and "Expected 10 fields in line 5, saw 11" in p.expected
+
+
 def test_repeated_column_in_a_csv_file(demo):
     edit(demo, "items", lambda f: f.insert(3, "holding_cost ", "9"))  # the same name once tidied
     text = (demo / "items.csv").read_text().replace("holding_cost ,", "holding_cost,", 1)

@@ -118,7 +118,9 @@ def _read_csv(file: Path, problems: list[Problem], table: str | None = None) -> 
         problems.append(Problem(table, None, None, None, "a header row naming the columns"))
         return None
     except pd.errors.ParserError as error:
-        problems.append(Problem(table, None, None, file.name, f"a well-formed CSV file ({_first_line(error)})"))
+        line = re.search(r"line (\d+)", str(error))  # pandas counts lines as we count rows
+        problems.append(Problem(table, int(line.group(1)) if line else None, None, file.name,
+                                f"a well-formed CSV file ({_first_line(error)})"))
         return None
     frame = _named(cells)
     return frame if sep == "," else _decimal_points(frame, NUMBERS.get(table, set()))
