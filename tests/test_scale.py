@@ -209,8 +209,10 @@ def test_warm_start_its_improvement_and_every_slope_scaling_plan_are_feasible(in
     assert built.model.c @ better <= built.model.c @ x + 1e-6 * max(1.0, abs(built.model.c @ x))
     uncut = dataclasses.replace(built, model=built.model.without("cuts"))  # as warm_start runs it
     plans = list(slope_scaling(uncut, highs, lp, lambda: None))
-    for plan in plans:
+    for plan in plans:  # each solved from the last one's basis, as if from scratch
         _assert_feasible(built.model, built.model.clean(plan.x))
+        cold = highs.solve(fix_orders(uncut, plan.x[uncut.vars.order]), None, 1e-9)
+        assert plan.objective == pytest.approx(cold.objective, rel=1e-7, abs=1e-6)
     if plans:  # the first round's plan is always a candidate
         assert plans[0].objective >= built.model.c @ x - 1e-6 * max(1.0, abs(plans[0].objective))
 
@@ -705,7 +707,8 @@ def test_a_kept_relaxation_is_freed_once_dropped(name):
 
 @pytest.mark.parametrize("name", solvers.available())
 def test_a_kept_relaxation_solves_as_the_model_it_stands_for(name):
-    """After added rows and new costs, a kept LP (warm for HiGHS) gives what a cold solve does."""
+    """After added rows, new costs and new bounds, a kept LP (warm for HiGHS) gives what a cold
+    solve does."""
     built = build_model(replan.from_tables(*generate(12, 4, 6)))
     e = engine(name)
     kept = e.relaxation(built.model)
@@ -725,6 +728,10 @@ def test_a_kept_relaxation_solves_as_the_model_it_stands_for(name):
     kept.delete_rows(np.arange(built.model.shape[0], model.shape[0]))
     assert kept.solve(None).objective == pytest.approx(
         e.solve(dataclasses.replace(built.model.relaxed(), c=costs), None, 0.0).objective, rel=1e-7)
+    fixed = fix_orders(built, np.ceil(first.x[built.vars.order]))
+    kept.set_bounds(fixed.lb, fixed.ub)
+    assert kept.solve(None).objective == pytest.approx(
+        e.solve(dataclasses.replace(fixed, c=costs), None, 0.0).objective, rel=1e-7)
 
 
 def test_cut_rounds_keep_only_the_inequalities_that_their_last_lp_holds_tight():

@@ -53,8 +53,9 @@ class Engine(Protocol):
 
 
 class Relaxation(Protocol):
-    """An LP solved again and again with rows added or costs changed (cut rounds, slope
-    scaling). An engine that can keep its last basis restarts from it."""
+    """An LP solved again and again with rows added, costs or column bounds changed (cut
+    rounds, slope scaling and the plans it fixes). An engine that can keep its last basis
+    restarts from it."""
 
     def solve(self, time_limit: float | None) -> Result: ...
 
@@ -65,6 +66,10 @@ class Relaxation(Protocol):
         ...
 
     def set_costs(self, c: np.ndarray) -> None: ...
+
+    def set_bounds(self, lb: np.ndarray, ub: np.ndarray) -> None:
+        """Every column's lower and upper bound."""
+        ...
 
 
 @dataclass
@@ -85,6 +90,9 @@ class ColdRelaxation:
 
     def set_costs(self, c: np.ndarray) -> None:
         self.model = dataclasses.replace(self.model, c=c)
+
+    def set_bounds(self, lb: np.ndarray, ub: np.ndarray) -> None:
+        self.model = dataclasses.replace(self.model, lb=lb, ub=ub)
 
 
 @contextlib.contextmanager
