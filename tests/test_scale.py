@@ -617,7 +617,8 @@ def test_two_steps_sent_at_once_do_not_both_take_a_shared_capacity():
     steps = []
     for k in (0, 1):
         sub, cols = model.restricted(improve.columns(built, owner, np.array([k])), plan.x)
-        steps.append((improve.Step(cols, plan.x[cols], plan.version), highs.solve(sub, None, 1e-9)))
+        steps.append((improve.Step(cols, plan.x[cols], plan.version, sub.c @ plan.x[cols]),
+                      highs.solve(sub, None, 1e-9)))
     assert [result.objective for _, result in steps] == pytest.approx([10, 10])  # each bought 10
     assert plan.offer(*steps[0]) and plan.cost == pytest.approx(60)  # A: 10 bought + 50 of B lost
     assert not plan.offer(*steps[1])
@@ -676,7 +677,7 @@ def test_a_restricted_model_solved_and_put_back_solves_the_whole(inst):
         return
     owner = improve.owners(built)
     assert (owner[model.var_blocks["order"]] >= 0).all()
-    for skus in improve.neighbourhoods(built, owner, x, None):
+    for skus, _ in improve.neighbourhoods(built, owner, x, None):
         sub, cols = model.restricted(improve.columns(built, owner, skus), x)
         result = highs.solve(sub, None, 1e-9, start=x[cols])
         assert result.x is not None  # x[cols] is a plan of it
