@@ -181,6 +181,23 @@ def test_decomposed_plan_equals_one_solve(monkeypatch):
     assert audit(inst, in_parallel) == []
 
 
+def test_the_smaller_parts_are_solved_beside_the_largest_in_another_process(monkeypatch):
+    """With two workers and one part that holds most of the items, the others are solved in
+    the step pool's other process while the largest is solved here; the plan is the optimum
+    that the parts solved one after another give."""
+    inst = replan.from_tables(*generate(12, 4, 6))
+    monkeypatch.setattr(decompose, "PART_SIZE", 1)
+    alone = replan.solve(inst, mip_gap=1e-9)
+    monkeypatch.setattr(planner, "_one_queue", lambda *_: True)  # as if one part held most items
+    said: list[str] = []
+    beside = replan.solve(inst, mip_gap=1e-9, workers=2, progress=said.append)
+    assert "solving the 6 smaller parts in another process meanwhile" in said
+    assert beside.kpis["parts"] == alone.kpis["parts"] == 7
+    assert beside.status == "optimal"
+    assert beside.objective == pytest.approx(alone.objective, rel=1e-7)
+    assert audit(inst, beside) == []
+
+
 def test_parts_run_on_a_dask_cluster(monkeypatch):
     distributed = pytest.importorskip("distributed")
     inst = replan.from_tables(*generate(12, 4, 6))
