@@ -168,7 +168,8 @@ def _beside_the_largest(parts: list[Instance], options: Options, say: Progress, 
     limit = options.time_limit
     if limit is not None:
         limit *= sizes[others].sum() / sizes.sum()
-    say(f"solving the {len(others)} smaller parts in another process meanwhile")
+    plural = "s" if len(others) > 1 else ""
+    say(f"solving the {len(others)} smaller part{plural} in another process meanwhile")
     beside = pool.executor.submit(solve_queue, [parts[i] for i in others],
                                   dataclasses.replace(options, time_limit=limit), None, time.time())
     plans: list[Plan] = [None] * len(parts)  # type: ignore[list-item]
