@@ -495,6 +495,31 @@ def test_a_warm_start_out_of_time_after_its_lp_still_gives_a_plan_that_orders():
     _assert_feasible(built.model, late)
 
 
+@pytest.mark.parametrize("limit", [None, 1000.0])
+def test_the_packs_reoptimisation_takes_at_most_its_multiple_of_a_plans_lp(monkeypatch, limit):
+    """Under a time limit, the MIP that re-optimises the chosen plan's packs gets at most
+    REOPTIMISE_MOST solves of a plan's LP, however much of the warm start's time is left;
+    with no limit it runs to its gap."""
+    built, highs = build_model(replan.from_tables(*generate(12, 4, 6))), engine("highs")
+    lp = highs.solve(built.model.relaxed(), None, 0.0)
+    limits = []
+
+    class Spy:
+        name = "spy"
+        relaxation = highs.relaxation
+
+        def solve(self, model, time_limit, gap, start=None):
+            if model.integer.any():
+                limits.append(time_limit)
+            return highs.solve(model, time_limit, gap, start)
+
+    monkeypatch.setattr(warmstart, "REOPTIMISE", 0.0)  # never too short for it here
+    monkeypatch.setattr(warmstart, "REOPTIMISE_MOST", 1e-9)
+    warm_start(built, Spy(), lp, lambda: limit)
+    assert len(limits) == 1
+    assert limits[0] is None if limit is None else limits[0] < 1e-6
+
+
 def test_a_queue_counts_the_time_it_took_to_start_against_its_limit(monkeypatch):
     """A spawned worker first imports replan; a queue sent 40 s ago has 20 s of a 60 s limit left."""
     limits = []
