@@ -59,12 +59,12 @@ def fix_and_optimize(built: Built, engine: Engine, x: np.ndarray, remaining: clo
 @dataclass(order=True)
 class Queued:
     """A neighbourhood waiting to be solved: the lowest `rank` goes first, then the first
-    queued (`seq`); `factor` times the usual time (`RETRY`)."""
+    queued (`seq`); a `retry` gets `RETRY` times the usual time."""
 
     rank: float
     seq: int
     skus: np.ndarray = field(compare=False)
-    factor: float = field(compare=False, default=1.0)
+    retry: bool = field(compare=False, default=False)
 
 
 class Search:
@@ -87,10 +87,10 @@ class Search:
 
     def _queue_pass(self) -> None:
         for skus, weight in self.hoods:
-            self._push(skus, -weight, 1.0)
+            self._push(skus, -weight)
 
-    def _push(self, skus: np.ndarray, rank: float, factor: float) -> None:
-        heapq.heappush(self._queue, Queued(rank, self._seq, skus, factor))
+    def _push(self, skus: np.ndarray, rank: float, retry: bool = False) -> None:
+        heapq.heappush(self._queue, Queued(rank, self._seq, skus, retry))
         self._seq += 1
 
     def run(self, remaining: clock.Remaining, pool: Executor | None = None, lanes: int = 1,
@@ -120,8 +120,8 @@ class Search:
                 result = future.result()
                 if not self.plan.offer(step, result):  # it clashed with a step taken meanwhile: again
                     heapq.heappush(self._queue, queued)
-                elif queued.factor == 1.0 and _stalled(step, result):
-                    self._push(queued.skus, _later(queued.rank), RETRY)
+                elif not queued.retry and _stalled(step, result):
+                    self._push(queued.skus, _later(queued.rank), retry=True)
             if stop is not None and stop.is_set():
                 break
             if not self._queue and not flying:
@@ -138,16 +138,18 @@ class Search:
     def _send(self, pool: Executor, queued: Queued, remaining: clock.Remaining,
               lanes: int) -> tuple[Future, Step]:
         """Submit `queued`'s neighbourhood around the plan, with its share of the time left:
-        `lanes` at once over the neighbourhoods still to send this pass, times its factor."""
+        `lanes` at once over the neighbourhoods still to send this pass (`RETRY` times that
+        for a retry)."""
         left = remaining()
         limit = None
         if left is not None:
             todo = max(1, len(self.hoods) - self._sent)
             usual = max(MIN_STEP, min(STEP_SHARE * left, lanes * left / todo))
-            limit = max(usual, min(queued.factor * usual, STEP_SHARE * left))
+            limit = max(usual, min(RETRY * usual, STEP_SHARE * left)) if queued.retry else usual
         sub, cols = self.built.model.restricted(columns(self.built, self.owner, queued.skus), self.plan.x)
         step = Step(cols, self.plan.x[cols], self.plan.version, float(sub.c @ self.plan.x[cols]))
-        self._sent += queued.factor == 1.0
+        if not queued.retry:
+            self._sent += 1
         return pool.submit(self.engine.solve, sub, limit, STEP_GAP, start=step.base), step
 
 
@@ -169,8 +171,13 @@ def _later(rank: float) -> float:
 
 def _stalled(step: Step, result: Result) -> bool:
     """Whether `step` ran out of time (or failed) before it found a cheaper plan."""
-    found = result.objective is not None and result.objective < step.cost - 1e-6 * max(1.0, abs(step.cost))
+    found = result.objective is not None and _cheaper(result.objective, step.cost)
     return result.status != Status.OPTIMAL and not found
+
+
+def _cheaper(cost: float, than: float) -> bool:
+    """Whether `cost` is below `than` by more than the solvers' tolerance."""
+    return cost < than - 1e-6 * max(1.0, abs(than))
 
 
 class Incumbent:
@@ -190,7 +197,7 @@ class Incumbent:
         trial[step.cols[moved]] = result.x[moved]
         trial = self.model.clean(trial)
         cost = float(self.model.c @ trial)
-        if cost >= self.cost - 1e-6 * max(1.0, abs(self.cost)):
+        if not _cheaper(cost, self.cost):
             return True
         if step.version != self.version and not self.model.feasible(trial):
             return False
