@@ -96,7 +96,8 @@ def main() -> None:
           f"{'objective':>14} {'bound':>14} {'gap':>7} {'parts':>5} {'peak MB':>8} status", flush=True)
     context = multiprocessing.get_context("spawn")
     for size, limit, gap in _sizes(args.sizes):
-        limit, gap = args.time_limit or limit, args.gap or gap
+        limit = limit if args.time_limit is None else args.time_limit
+        gap = gap if args.gap is None else args.gap  # --gap 0 asks for the optimum
         for solver in args.solvers.split(","):
             for formulation in args.formulations.split(","):
                 runs = []
