@@ -198,6 +198,12 @@ def test_the_smaller_parts_are_solved_beside_the_largest_in_another_process(monk
     assert audit(inst, beside) == []
 
 
+def test_the_parts_beside_the_largest_get_their_share_of_the_time_or_the_least_share():
+    assert planner._beside_limit(None, 0.1) is None
+    assert planner._beside_limit(100.0, 0.6) == pytest.approx(60.0)
+    assert planner._beside_limit(100.0, 0.01) == pytest.approx(100.0 * planner.BESIDE_SHARE)
+
+
 def test_parts_run_on_a_dask_cluster(monkeypatch):
     distributed = pytest.importorskip("distributed")
     inst = replan.from_tables(*generate(12, 4, 6))

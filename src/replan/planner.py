@@ -38,6 +38,12 @@ part of the 1,000-item benchmark), overran a 20 s limit to get there, and improv
 with 30 s; slope scaling improves the plan with every round it gets."""
 IMPROVE_SHARE = 0.5
 """Of the time left after the warm start, what fix and optimize may take when the MIP follows."""
+BESIDE_SHARE = 0.25
+"""The least share of the time limit for the parts solved beside the largest (`_beside_the_largest`).
+Until the largest part's search starts, its LPs and warm start leave the other core to them:
+25–30% of the limit on the 200- and 1,000-item benchmarks. With their share by size (15% and
+12.5%) the smaller parts ended 0.73% and 2.2% from their bounds; with 25%, 0.50% and 1.4%, and
+the largest part's plan was as dear (one run each); with 40% it was 0.02% and 0.06% dearer."""
 REFIT_SHARE = 0.05
 """Of the time limit, what is kept back, when parts are cut into blocks, for re-solving the
 blocks whose orders together exceed a shared capacity (LPs with every order fixed; `split`)."""
@@ -159,15 +165,13 @@ def _solve_parts(parts: list[Instance], options: Options, say: Progress, workers
 
 def _beside_the_largest(parts: list[Instance], options: Options, say: Progress, pool: StepPool) -> list[Plan]:
     """The largest part solved here with all the time and `pool` for its fix-and-optimize
-    steps; the others meanwhile in one of the pool's processes, one after another, with the
-    share of the time their sizes are due. While the largest part solves its LPs (one core),
-    the other core sat idle: on the 1,000-item benchmark, 35 s of the largest part's 104."""
+    steps; the others meanwhile in one of the pool's processes, one after another, with
+    `_beside_limit`. While the largest part solves its LPs (one core), the other core sat
+    idle: on the 1,000-item benchmark, 35 s of the largest part's 104."""
     sizes = _sizes(parts)
     largest = int(sizes.argmax())
     others = [i for i in range(len(parts)) if i != largest]
-    limit = options.time_limit
-    if limit is not None:
-        limit *= sizes[others].sum() / sizes.sum()
+    limit = _beside_limit(options.time_limit, sizes[others].sum() / sizes.sum())
     plural = "s" if len(others) > 1 else ""
     say(f"solving the {len(others)} smaller part{plural} in another process meanwhile")
     beside = pool.executor.submit(solve_queue, [parts[i] for i in others],
@@ -177,6 +181,12 @@ def _beside_the_largest(parts: list[Instance], options: Options, say: Progress, 
     for i, plan in zip(others, beside.result()):
         plans[i] = plan
     return plans
+
+
+def _beside_limit(limit: float | None, share: float) -> float | None:
+    """The time for the parts solved beside the largest, which hold `share` of the items:
+    that share of `limit`, or `BESIDE_SHARE` of it if more."""
+    return None if limit is None else limit * max(share, BESIDE_SHARE)
 
 
 def _sizes(parts: list[Instance]) -> np.ndarray:
