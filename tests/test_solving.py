@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 import replan
@@ -12,7 +14,9 @@ from audit import audit
 from conftest import instance
 from replan import cli, solvers
 from replan.solvers import ColdRelaxation, Result, Status
-from replan.warmstart import ROUNDINGS
+from replan.model.build import build_model
+from replan.relaxation import tighten
+from replan.warmstart import ROUNDINGS, warm_start
 
 
 def test_rounding_ignores_solver_noise_in_both_directions():
@@ -105,3 +109,34 @@ def test_the_tightened_lp_bound_counts_when_the_mip_proves_none(monkeypatch):
     exact = replan.solve(inst, mip_gap=1e-9)
     assert plan.kpis["bound"] is not None
     assert plan.kpis["bound"] <= exact.objective + 1e-9 <= plan.objective + 1e-9
+
+
+def test_a_mip_start_never_hides_the_optimum():
+    """HiGHS 1.16.0, given this plan as its MIP start (66.8, the warm start of the plain
+    model), scored it 38.8 in its presolved space and returned it as optimal; the optimum
+    costs 56 (express from S2 in week 1 and 30 units from S1 at its break price in week 2,
+    6 units owed for a week). Found by hypothesis; every engine must return the optimum."""
+    frame = pd.DataFrame
+    inst = replan.from_tables({
+        "items": frame({"item": ["I0"], "holding_cost": [0.0], "backorder_cost": [1.0]}),
+        "suppliers": frame({"supplier": ["S1", "S2"], "order_cost": [10.0, 0.0], "max_share": [1.0, 0.7]}),
+        "offers": frame({"supplier": ["S1", "S2", "S2"], "item": ["I0"] * 3,
+                         "mode": ["standard", "standard", "express"], "unit_price": [1.0, 2.0, 2.0],
+                         "lead_time": [0, 0, 0]}),
+        "price_breaks": frame({"supplier": ["S1"], "item": ["I0"], "min_quantity": [12], "unit_price": [0.8]}),
+        "supplier_capacity": frame({"supplier": ["S1"], "period": [1], "capacity": [0.0]}),
+        "demand": frame({"item": ["I0"] * 4, "period": [1, 2, 3, 3], "quantity": [8.0] * 4,
+                         "customer": ["C2", "C2", "C1", "C2"], "priority": [2, 2, 1, 2]}),
+        "backlog": frame({"item": ["I0"], "quantity": [6.0], "customer": ["C1"], "priority": [1],
+                          "since_period": [-1]}),
+    }, {"horizon": 5, "budget": 150.0, "mip_gap": 1e-7})
+    highs = solvers.engine("highs")
+    built, lp, kept, *_ = tighten(build_model(inst), highs, lambda: None, strong=False)
+    start = warm_start(built, highs, lp, lambda: None, kept)
+    assert built.model.c @ start == pytest.approx(66.8)
+    for name in ("highs", "cbc", "scip"):
+        result = solvers.engine(name).solve(built.model, None, 1e-9, start=start)
+        assert result.objective == pytest.approx(56.0) == built.model.c @ result.x
+    for formulation in ("strong", "plain"):
+        plan = replan.solve(inst, formulation=formulation)
+        assert plan.status == "optimal" and plan.objective == pytest.approx(56.0)

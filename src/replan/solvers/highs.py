@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Callable
 
@@ -43,7 +44,25 @@ class HighsEngine:
             solution.value_valid = True
             h.setSolution(solution)
         h.run()
-        return _result(h, highspy, bool(model.integer.any()), began)
+        result = _result(h, highspy, bool(model.integer.any()), began)
+        if start is None or not _misreported(model, result):
+            return result
+        # HiGHS 1.16.0 can score a MIP start wrongly in its presolved space and return it as
+        # optimal at that score, below the true optimum; solved again, without the start
+        left = None if time_limit is None else max(began + time_limit - time.perf_counter(), 0.0)
+        again = self.solve(model, left, mip_gap)
+        if again.x is not None:
+            return dataclasses.replace(again, seconds=time.perf_counter() - began)
+        return Result(Status.FEASIBLE, result.x, float(model.c @ result.x), None,
+                      time.perf_counter() - began, "HiGHS misreported the plan's cost; no bound")
+
+
+def _misreported(model: Compiled, result: Result) -> bool:
+    """Whether the objective HiGHS reports differs from what its solution costs."""
+    if result.x is None or result.objective is None:
+        return False
+    cost = float(model.c @ result.x)
+    return abs(cost - result.objective) > 1e-6 * max(1.0, abs(cost))
 
 
 class HighsRelaxation:
