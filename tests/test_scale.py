@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import re
 import sys
 import time
 import weakref
@@ -259,6 +260,9 @@ def test_a_cut_round_stopped_for_time_leaves_the_last_finished_lp_as_the_bound()
         def add_rows(self, A, lo, hi) -> None:
             self.lp.add_rows(A, lo, hi)
 
+        def delete_rows(self, rows) -> None:
+            self.lp.delete_rows(rows)
+
     class Stopping:
         name = "stopping"
         solve = highs.solve
@@ -272,6 +276,38 @@ def test_a_cut_round_stopped_for_time_leaves_the_last_finished_lp_as_the_bound()
     stopped = tighten(built, Stopping(), lambda: None).lp
     assert stopped.status == solvers.Status.OPTIMAL
     assert stopped.objective == pytest.approx(cold.objective, rel=1e-9)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(inst=instances())
+def test_resumed_rounds_raise_the_bound_up_to_the_optimum_and_keep_the_lp_the_models(inst):
+    highs = engine("highs")
+    built = build_model(inst)
+    optimum = highs.solve(built.model, None, 1e-9)
+    tightened = tighten(built, highs, lambda: None)
+    if optimum.x is None or tightened.rounds is None:
+        return
+    rounds = tightened.rounds
+    rounds.more(lambda: None)
+    tol = 1e-6 * max(1.0, abs(optimum.objective))
+    assert tightened.lp.objective - tol <= rounds.lp.objective <= optimum.objective + tol
+    assert highs.solve(rounds.built.model.relaxed(), None, 0.0).objective == pytest.approx(
+        rounds.lp.objective, rel=1e-7, abs=1e-6)
+
+
+def test_where_the_mip_engine_has_no_time_the_rounds_resume_beside_the_search(monkeypatch):
+    """With two workers and too little time for the MIP engine's set-up, the rounds of
+    inequalities resume after fix and optimize's share, the search going on beside them."""
+    inst = replan.from_tables(*generate(40, 4, 12))
+    monkeypatch.setattr(planner, "MIP_SETUP", 1e6)
+    said: list[str] = []
+    plan = replan.solve(inst, time_limit=8, mip_gap=1e-6, workers=2, progress=said.append)
+    assert any("more rounds of inequalities" in line for line in said)
+    bounds = [float(re.search(r"LP bound ([\d,.]+)", line)[1].replace(",", ""))
+              for line in said if line.startswith("LP bound")]
+    assert len(bounds) == 2 and bounds[1] >= bounds[0] - 1e-6
+    assert plan.kpis["bound"] == pytest.approx(bounds[1], abs=0.01)  # as printed
+    assert plan.kpis["bound"] <= plan.objective and audit(inst, plan) == []
 
 
 def test_slope_scaling_stops_at_the_first_round_that_finds_no_cheaper_plan():
