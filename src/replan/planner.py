@@ -360,14 +360,15 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
     start = warm_start(built, solver, relaxed, clock.share(remaining, warm_share), kept)
     del kept  # the engine's copy of the LP: at 10,000 items it held gigabytes through the MIP
     mip = time_for_mip(1.0)  # the warm start may end early and leave the time to the MIP
-    if time_for_mip(1 - IMPROVE_SHARE):  # the MIP engine follows the search, with its own cuts
+    mip_follows = time_for_mip(1 - IMPROVE_SHARE)
+    if mip_follows:  # the MIP engine follows the search, with its own cuts
         rounds = None
     search = None
     if start is not None and relaxed.objective is not None and not _proven(built, start, relaxed, gap):
         say(f"first plan {_within(built, start, relaxed)}; improving it one item-location at a time")
         search = Search(built, solver, start, relaxed.x)
         # all the time if neither more rounds nor the MIP (with its set-up time) follow
-        later = rounds is not None or time_for_mip(1 - IMPROVE_SHARE)
+        later = rounds is not None or mip_follows
         start = search.run(clock.share(remaining, IMPROVE_SHARE if later else 1.0), **_lanes(pool))
         if rounds is not None and not _proven(built, start, relaxed, gap):
             say(f"plan {_within(built, start, relaxed)}; more rounds of inequalities for the bound")
