@@ -38,16 +38,17 @@ from lotsizing import clsp  # noqa: E402
 def _every_inequality(built) -> tuple:
     """Every singleton (l,S) inequality of the model: each piece with each of its indicators
     (and with Y ≡ 1), each period l ≥ its arrival, with the owed term B_k[a-1] and with
-    B̄_k[a-1]·Y in its place."""
+    B̄_k[a-1]·Y in its place, each in its plain and its safety-stock form."""
     sep = cuts.separator(built.index, built.vars)
     pieces, T = sep.pieces, built.index.T
     on = np.column_stack([pieces.on, np.full(len(pieces.qty), cuts.NONE)])
-    p, j, last, most = (a.ravel() for a in np.meshgrid(np.arange(len(pieces.qty)), np.arange(3),
-                                                        np.arange(1, T + 1), [False, True], indexing="ij"))
+    p, j, last, most, floor = (a.ravel() for a in np.meshgrid(
+        np.arange(len(pieces.qty)), np.arange(3), np.arange(1, T + 1), [False, True], [False, True],
+        indexing="ij"))
     keep = (last >= pieces.arrival[p]) & ((on[p, j] >= 0) | (j == 2))
-    p, j, last, most = p[keep], j[keep], last[keep], most[keep]
+    p, j, last, most, floor = p[keep], j[keep], last[keep], most[keep], floor[keep]
     members = pd.DataFrame({"r": np.arange(len(p)), "p": p, "on": on[p, j], "most": most})
-    return cuts.rows(sep, cuts.Cuts(pieces.k[p], last, members), built.model.shape[1])
+    return cuts.rows(sep, cuts.Cuts(pieces.k[p], last, floor, members), built.model.shape[1])
 
 
 def _separated(built, x) -> tuple:
@@ -144,6 +145,29 @@ def test_a_price_tier_above_the_demand_pays_the_stock_its_minimum_holds(monkeypa
     monkeypatch.setattr(cuts, "separator", lambda *a: dataclasses.replace(
         separator(*a), owed_most=np.full((1, 4), np.inf)))
     assert tighten(built, highs, lambda: None).lp.objective < 100.0
+
+
+def test_safety_stock_is_no_room_for_an_order(monkeypatch):
+    """Demand 10 in periods 1–4, safety stock 10 (100 a unit short), opening stock 10, order
+    cost 100, holding 1. The optimum orders 40 at once: 100 + 40 + holding 40, 30, 20, 10 =
+    240. Without the safety-stock form the LP orders 10 a period at a fraction of the order
+    cost, the stock it holds for safety counted as what each order leaves; with it the LP is
+    the optimum: safety stock as demand, this is uncapacitated lot sizing again."""
+    inst = instance({"horizon": 4},
+                    items={"item": ["A"], "holding_cost": [1.0], "backorder_cost": [50.0],
+                           "initial_inventory": [10], "safety_stock": [10], "safety_stock_penalty": [100.0]},
+                    suppliers={"supplier": ["S"]},
+                    offers={"supplier": ["S"], "item": ["A"], "unit_price": [1.0], "lead_time": [0],
+                            "order_cost": [100.0]},
+                    demand={"item": ["A"] * 4, "period": [1, 2, 3, 4], "quantity": [10] * 4})
+    built = build_model(inst)
+    highs = engine("highs")
+    assert highs.solve(built.model, None, 1e-9).objective == pytest.approx(240.0)
+    assert tighten(built, highs, lambda: None).lp.objective == pytest.approx(240.0, rel=1e-6)
+    separator = cuts.separator
+    monkeypatch.setattr(cuts, "separator", lambda *a: dataclasses.replace(
+        separator(*a), floor=np.zeros((1, 5))))
+    assert tighten(built, highs, lambda: None).lp.objective < 200.0
 
 
 def test_components_follow_shared_capacities_order_costs_storage_and_lanes():

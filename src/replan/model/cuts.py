@@ -11,14 +11,16 @@ period a_p and has indicators Y that are 0 only when X_p is: the line's y[ℓ]
 or tier's u[ℓ,j], and the supplier's shipment z[s,t] (Y ≡ 1 when it has
 none). For any period l and any set S of k's pieces arriving in 1..l:
 
-    Σ_{p∈S} X_p ≤ Σ_{p∈S} D_k(a_p..l)·Y_p + Σ_{a∈A(S)} B_k[a-1] + I[k,l] + R_k(min A(S)..l)
+    Σ_{p∈S} X_p ≤ Σ_{p∈S} N_k(a_p..l)·Y_p + Σ_{a∈A(S)} B_k[a-1] + I[k,l] + R_k(min A(S)..l)
 
-with A(S) the arrival periods of S, B_k[t] what k's classes owe at the end
-of t (the backlog lines at t = 0), and R_k the moves out of k shipped in a
-period. Valid: let a0 be the first arrival of a piece of S that orders
-anything; its Y is 1, so the right side holds D_k(a0..l). All of S arrives
-in a0..l, and what arrives then is served (at most B_k[a0-1] plus the demand
-D_k(a0..l)), shipped out or still on hand at l.
+with A(S) the arrival periods of S, N_k(a..l) the demand of periods a..l
+less the open orders arriving then (at least 0), B_k[t] what k's classes
+owe at the end of t (the backlog lines at t = 0), and R_k the moves out of
+k shipped in a period. Valid: let a0 be the first arrival of a piece of S
+that orders anything; its Y is 1, so the right side holds N_k(a0..l). All
+of S arrives in a0..l, beside the open orders, and what arrives then is
+served (at most B_k[a0-1] plus the demand D_k(a0..l)), shipped out or
+still on hand at l.
 
 For any arrival period a of S, the term B_k[a-1] may instead move onto the
 indicators of a's pieces, as its upper bound B̄_k[a-1] (the backlog lines
@@ -31,13 +33,27 @@ order must sit in stock; with it, such a tier pays the stock an order of
 its minimum holds, in proportion to u (on that item alone, the gap between the LP
 and the optimum fell from 13.7% to 1.3%).
 
+Stock that must be on hand anyway leaves no room for an order. The *safety-stock
+form* of a cut takes F = min(F_k[l], F_k[a-1] for a ∈ A(S)) off its right side
+and adds e[k,l] and each e[k,a-1], with F_k[t] the safety stock where a
+shortfall e[k,t] prices it (I[k,t] + e[k,t] ≥ F_k[t]; the opening stock at t
+= 0, where e ≡ 0). Valid: when a piece orders, the stock at a0-1, at least
+F_k[a0-1] − e[k,a0-1], is still on hand at l beside what S leaves; when none
+does, the right side is at least I[k,l] + e[k,l] − F_k[l] ≥ 0. It is the
+plain inequality with the safety stock counted as demand. Without it the LP
+holds the safety stock and counts the same units as the stock an order
+leaves: an item of the 200-item benchmark bought its 126 units a week at a
+240-unit tier's price with u ≈ 0.48, holding only its 73 units of safety
+stock; with it, its LP cost rose by 45% of its gap to the item's optimum.
+
 With S a single piece these are the singleton (l,S) inequalities of Barany,
 Van Roy and Wolsey with the backlog term of Pochet and Wolsey; the whole
-family, on uncapacitated lot sizing without backlog, is the convex hull.
-There are exponentially many, so they are not written out: `separate`
-finds, for every sku and period l, the set S its LP solution breaks most
-(exactly, since each arrival period's pieces enter or leave together), and
-for every piece its most violated singleton.
+family, on uncapacitated lot sizing without backlog, is the convex hull
+(with the safety-stock form, also with a safety stock always kept). There are
+exponentially many, so they are not written out: `separate` finds, for
+every sku and period l, the set S its LP solution breaks most (exactly,
+since each arrival period's pieces enter or leave together, but for F taken
+as F_k[l]), and for every piece its most violated singleton.
 """
 
 from __future__ import annotations
@@ -71,17 +87,19 @@ class Separator:
 
     pieces: Pieces
     T: int
-    demand_cum: np.ndarray    # K × (T+1): demand of periods 1..t, all classes
+    net_cum: np.ndarray       # K × (T+1): demand less open orders arriving, periods 1..t, N_k(1..t)
     backlog: np.ndarray       # K: owed at the start (backlog lines)
     owed_most: np.ndarray     # K × (T+1): the most k's classes can owe at the end of t, B̄_k[t]
+    floor: np.ndarray         # K × (T+1): F_k[t], on hand at the end of t unless short: I ≥ F − e
     owed: pd.DataFrame        # k, t, col: owed variables of k's classes at the end of t
+    short: np.ndarray         # K × (T+1): column of the shortfall e[k,t] below F_k[t]; NONE if none
     out: pd.DataFrame         # k, t, col: moves out of k shipped in t
     stock: np.ndarray         # K × T columns of I[k,t]
 
 
 def separator(index: Index, v) -> Separator:
     """Collect the pieces of `v` (a build's Variables) and the data to test them."""
-    lines, T = index.lines, index.T
+    lines, T, K = index.lines, index.T, index.K
     k, arrival, pack = (lines[c].to_numpy(int) for c in ("k", "arrival", "pack"))
     z = v.shipment[lines["s"].to_numpy(int), lines["t"].to_numpy(int) - 1]
     tiered = np.zeros(len(lines), bool)
@@ -99,28 +117,34 @@ def separator(index: Index, v) -> Separator:
     classes = index.classes
     cls_k = classes["k"].to_numpy(int)
     class_cum = np.cumsum(index.demand, axis=1)
-    demand_cum = np.zeros((index.K, T + 1))
-    np.add.at(demand_cum[:, 1:], cls_k, class_cum)
-    backlog = np.bincount(cls_k, classes["backlog"].to_numpy(float), minlength=index.K)
+    net_cum = np.zeros((K, T + 1))
+    np.add.at(net_cum[:, 1:], cls_k, class_cum)
+    net_cum[:, 1:] -= np.cumsum(index.receipts, axis=1)
+    backlog = np.bincount(cls_k, classes["backlog"].to_numpy(float), minlength=K)
     c, t = np.nonzero(v.owed >= 0)
     owed = pd.DataFrame({"k": cls_k[c], "t": t + 1, "col": v.owed[c, t]})
-    owed_most = np.zeros((index.K, T + 1))
+    owed_most = np.zeros((K, T + 1))
     owed_most[:, 0] = backlog
     np.add.at(owed_most, (cls_k[c], t + 1), classes["backlog"].to_numpy(float)[c] + class_cum[c, t])
+    short = np.column_stack([np.full(K, NONE), v.shortfall]) if v.shortfall.size else np.full((K, T + 1), NONE)
+    floor = np.where(short >= 0, index.skus["safety_stock"].to_numpy(float)[:, None], 0.0)
+    floor[:, 0] = index.skus["initial_inventory"].to_numpy(float)
     moves = index.moves
     out = pd.DataFrame({"k": index.lanes["k_from"].to_numpy(int)[moves["lane"].to_numpy(int)],
                         "t": moves["t"].to_numpy(int), "col": v.move})
-    return Separator(pieces, T, demand_cum, backlog, owed_most, owed, out, v.stock)
+    return Separator(pieces, T, net_cum, backlog, owed_most, floor, owed, short, out, v.stock)
 
 
 @dataclass(frozen=True)
 class Cuts:
     """Inequalities as data: cut r is the sku `k[r]` up to period `last[r]`, over the pieces
     `members.p` with their chosen indicator column `members.on` (NONE: Y ≡ 1); `members.most`
-    where the piece's arrival period has its owed term B_k[a-1] as B̄_k[a-1]·Y_p."""
+    where the piece's arrival period has its owed term B_k[a-1] as B̄_k[a-1]·Y_p. With
+    `floor[r]`, the cut is in its safety-stock form (see the module's docstring)."""
 
     k: np.ndarray
     last: np.ndarray
+    floor: np.ndarray
     members: pd.DataFrame    # r, p, on, most
 
 
@@ -153,6 +177,7 @@ class Levels:
     """What the LP solution holds per sku at the end of each period t = 0..T (K × (T+1))."""
 
     owed: np.ndarray      # owed by k's classes (the backlog lines at t = 0)
+    short: np.ndarray     # shortfall e[k,t] below F_k[t] (0 where there is no such column)
     out_cum: np.ndarray   # moves out of k shipped in 1..t
     stock: np.ndarray     # on hand (0 at t = 0: the opening stock is not a variable)
 
@@ -161,7 +186,8 @@ def _levels(sep: Separator, x: np.ndarray) -> Levels:
     K, T = len(sep.backlog), sep.T
     owed = _per_period(sep.owed, x, K, T)
     owed[:, 0] = sep.backlog
-    return Levels(owed, np.cumsum(_per_period(sep.out, x, K, T), axis=1),
+    short = np.where(sep.short >= 0, x[np.maximum(sep.short, 0)], 0.0)
+    return Levels(owed, short, np.cumsum(_per_period(sep.out, x, K, T), axis=1),
                   np.concatenate([np.zeros((K, 1)), x[sep.stock]], axis=1))
 
 
@@ -170,41 +196,62 @@ def _held(levels: Levels, k: np.ndarray, a: np.ndarray) -> np.ndarray:
     return levels.stock[k] + levels.out_cum[k] - levels.out_cum[k, a - 1][:, None]
 
 
-def _demand(sep: Separator, k: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """len(k) × (T+1): D_k(a..l) for every l (0 for l < a)."""
-    return np.maximum(sep.demand_cum[k] - sep.demand_cum[k, a - 1][:, None], 0.0)
+def _coef(sep: Separator, k: np.ndarray, a: np.ndarray, most: bool | np.ndarray,
+          l: np.ndarray) -> np.ndarray:
+    """The coefficient of Y_p for pieces at sku `k` arriving in `a`, up to each period of `l`
+    (len(k) × m): N_k(a..l), plus B̄_k[a-1] where `most`, at least 0; 0 for l < a."""
+    net = sep.net_cum[k[:, None], l] - sep.net_cum[k, a - 1][:, None]
+    most = np.where(most, sep.owed_most[k, a - 1], 0.0)
+    return np.where(l >= a[:, None], np.maximum(net + most[:, None], 0.0), 0.0)
+
+
+def _floor_gain(sep: Separator, levels: Levels, k: np.ndarray) -> np.ndarray:
+    """len(k) × (T+1): what the safety-stock form adds to a violation, F_k[l] − e[k,l], before
+    the e[k,a-1] of its arrival periods and with F_k[a-1] ≥ F_k[l] taken for granted."""
+    return sep.floor[k] - levels.short[k]
 
 
 def _singletons(sep: Separator, x: np.ndarray, levels: Levels, limit: int) -> Cuts:
     """Per piece with a fractional indicator, its most violated singleton inequality."""
-    s = sep.pieces
+    s, T = sep.pieces, sep.T
     col, y = _indicator(sep, x, np.arange(len(s.qty)))
     qty = x[s.qty] * s.unit
     pick = np.flatnonzero((col >= 0) & (y > 1e-6) & (y < 1 - 1e-6) & (qty > 1e-6))
     if not len(pick):
         return _no_cuts()
     k, a = s.k[pick], s.arrival[pick]
-    owed, most = levels.owed[k, a - 1][:, None], sep.owed_most[k, a - 1][:, None] * y[pick, None]
-    slack = _demand(sep, k, a) * y[pick, None] + np.minimum(owed, most) + _held(levels, k, a)
-    l = np.arange(sep.T + 1)[None, :]
-    violation = np.where(l >= a[:, None], qty[pick, None] - slack, -np.inf)
+    l = np.broadcast_to(np.arange(T + 1), (len(pick), T + 1))
+    base = qty[pick, None] - _held(levels, k, a)
+    owed, short = levels.owed[k, a - 1][:, None], levels.short[k, a - 1][:, None]
+    floor = np.minimum(sep.floor[k], sep.floor[k, a - 1][:, None]) - levels.short[k] - short
+    forms = np.stack([base - _coef(sep, k, a, most, l) * y[pick, None] - (0.0 if most else owed)
+                      + (floor if floored else 0.0)
+                      for most, floored in FORMS])
+    forms = np.where(l >= a[:, None], forms, -np.inf)
+    form, violation = forms.argmax(axis=0), forms.max(axis=0)
     best = violation.argmax(axis=1)
     worst = violation[np.arange(len(pick)), best]
     keep = np.flatnonzero(worst > TOL * np.maximum(1.0, qty[pick]))
     keep = keep[np.argsort(-worst[keep])][:limit]
-    r = np.arange(len(keep))
-    return Cuts(k[keep], best[keep], pd.DataFrame({"r": r, "p": pick[keep], "on": col[pick[keep]],
-                                                   "most": (most < owed)[keep, 0]}))
+    chosen = np.array(FORMS)[form[keep, best[keep]]]
+    return Cuts(k[keep], best[keep], chosen[:, 1], pd.DataFrame({
+        "r": np.arange(len(keep)), "p": pick[keep], "on": col[pick[keep]], "most": chosen[:, 0]}))
+
+
+FORMS = ((False, False), (True, False), (False, True), (True, True))
+"""A singleton's forms: (owed term as B̄_k[a-1]·Y_p, safety-stock form)."""
 
 
 def _sets(sep: Separator, x: np.ndarray, levels: Levels, limit: int) -> Cuts:
     """Per sku k and period l, the set S of pieces that maximises the violation.
 
-    A piece p gains v_p = X_p − D_k(a_p..l)·Y_p; an arrival period a enters S
+    A piece p gains v_p = X_p − N_k(a_p..l)·Y_p; an arrival period a enters S
     (with its pieces of positive gain) when their gains exceed B_k[a-1], or
     when, with B̄_k[a-1]·Y_p taken off each gain instead, those gains are
-    positive, whichever gains more. The moves term R_k(min A(S)..l) is left
-    out of the choice (it only lowers a violation), then counted in the
+    positive, whichever gains more. In the safety-stock form each period's
+    e[k,a-1] is taken off too, and the cut gains F_k[l] − e[k,l]; per sku and
+    period, the form that is broken more. The moves term R_k(min A(S)..l) is
+    left out of the choice (it only lowers a violation), then counted in the
     violation that decides.
     """
     s, T = sep.pieces, sep.T
@@ -214,48 +261,74 @@ def _sets(sep: Separator, x: np.ndarray, levels: Levels, limit: int) -> Cuts:
         return _no_cuts()
     col, y = _indicator(sep, x, p)
     k, a = s.k[p], s.arrival[p]
-    l = np.arange(T + 1)[None, :]
+    l = np.broadcast_to(np.arange(T + 1), (len(p), T + 1))
     late = l >= a[:, None]
-    demand = _demand(sep, k, a) * y[:, None]
-    gain = np.where(late, np.maximum(qty[p, None] - demand, 0), 0)
-    gain_most = np.where(late, np.maximum(qty[p, None] - demand - (sep.owed_most[k, a - 1] * y)[:, None], 0), 0)
+    gain = np.where(late, np.maximum(qty[p, None] - _coef(sep, k, a, False, l) * y[:, None], 0), 0)
+    gain_most = np.where(late, np.maximum(qty[p, None] - _coef(sep, k, a, True, l) * y[:, None], 0), 0)
     _, first, group = np.unique(k * (T + 2) + a, return_index=True, return_inverse=True)
     g_k, g_a = k[first], a[first]
     g_gain, g_most = np.zeros((len(first), T + 1)), np.zeros((len(first), T + 1))
     np.add.at(g_gain, group, gain)
     np.add.at(g_most, group, gain_most)
-    K = len(sep.backlog)
     g_gain -= levels.owed[g_k, g_a - 1][:, None]
     use_most = g_most > g_gain
     g_gain = np.maximum(g_gain, g_most)
-    g_in = (g_gain > 1e-9) & (l >= g_a[:, None])
-    total = np.zeros((K, T + 1))
-    np.add.at(total, g_k, np.where(g_in, g_gain, 0.0))
-    first_a = np.full((K, T + 1), T + 1)
-    np.minimum.at(first_a, g_k, np.where(g_in, g_a[:, None], T + 1))
-    start = np.minimum(first_a, T) - 1
-    violation = (total - levels.stock
-                 - (levels.out_cum - np.take_along_axis(levels.out_cum, start, axis=1)))
+    K = len(sep.backlog)
+    g_late = np.arange(T + 1)[None, :] >= g_a[:, None]
+    plain = _best_sets(levels, g_k, g_a, np.where(g_late, g_gain, 0.0), K)
+    floored = _best_sets(levels, g_k, g_a, np.where(g_late, g_gain - levels.short[g_k, g_a - 1][:, None], 0.0), K)
+    use_floor = floored.violation + _floor_gain(sep, levels, np.arange(K)) > plain.violation
+    best = np.where(use_floor, floored.violation + _floor_gain(sep, levels, np.arange(K)), plain.violation)
     size = np.zeros((K, T + 1))
-    np.add.at(size, k, np.where(l >= a[:, None], qty[p, None], 0.0))
-    ck, cl = np.nonzero((first_a <= T) & (violation > TOL * np.maximum(1.0, size)))
-    order = np.argsort(-violation[ck, cl])[:limit]
+    np.add.at(size, k, np.where(late, qty[p, None], 0.0))
+    found = np.where(use_floor, floored.first_a, plain.first_a) <= T
+    ck, cl = np.nonzero(found & (best > TOL * np.maximum(1.0, size)))
+    order = np.argsort(-best[ck, cl])[:limit]
     ck, cl = ck[order], cl[order]
     if not len(ck):
         return _no_cuts()
+    floor = use_floor[ck, cl]
     # members: the pieces of positive gain in the chosen arrival periods of each cut
     pairs = pd.DataFrame({"r": np.arange(len(ck)), "k": ck}).merge(
         pd.DataFrame({"i": np.arange(len(p)), "k": k}), on="k")
     r, i = pairs["r"].to_numpy(), pairs["i"].to_numpy()
-    most = use_most[group[i], cl[r]]
-    keep = g_in[group[i], cl[r]] & (np.where(most, gain_most[i, cl[r]], gain[i, cl[r]]) > 0)
+    g, at = group[i], cl[r]
+    chosen = np.where(floor[r], floored.member[g, at], plain.member[g, at])
+    most = use_most[g, at]
+    keep = chosen & (np.where(most, gain_most[i, at], gain[i, at]) > 0)
     members = pd.DataFrame({"r": r[keep], "p": p[i[keep]], "on": col[i[keep]], "most": most[keep]})
-    return Cuts(ck, cl, members)
+    return Cuts(ck, cl, floor, members)
+
+
+@dataclass(frozen=True)
+class Sets:
+    """Per sku and period l (K × (T+1)), the best set's violation (F_k[l] − e[k,l] apart) and
+    its first arrival period (T+1: none); `member` (groups × (T+1)): whether a group is in it."""
+
+    violation: np.ndarray
+    first_a: np.ndarray
+    member: np.ndarray
+
+
+def _best_sets(levels: Levels, g_k: np.ndarray, g_a: np.ndarray, g_gain: np.ndarray, K: int) -> Sets:
+    """The groups (a sku's pieces arriving in one period) of positive gain `g_gain`, summed per
+    sku and period, less what the sku holds and ships out from the first of them on."""
+    T = g_gain.shape[1] - 1
+    member = g_gain > 1e-9
+    total = np.zeros((K, T + 1))
+    np.add.at(total, g_k, np.where(member, g_gain, 0.0))
+    first_a = np.full((K, T + 1), T + 1)
+    np.minimum.at(first_a, g_k, np.where(member, g_a[:, None], T + 1))
+    start = np.minimum(first_a, T) - 1
+    violation = (total - levels.stock
+                 - (levels.out_cum - np.take_along_axis(levels.out_cum, start, axis=1)))
+    return Sets(violation, first_a, member)
 
 
 def _no_cuts() -> Cuts:
     empty = np.empty(0, int)
-    return Cuts(empty, empty, pd.DataFrame({"r": empty, "p": empty, "on": empty, "most": empty.astype(bool)}))
+    return Cuts(empty, empty, empty.astype(bool),
+                pd.DataFrame({"r": empty, "p": empty, "on": empty, "most": empty.astype(bool)}))
 
 
 def _per_period(terms: pd.DataFrame, x: np.ndarray, K: int, T: int) -> np.ndarray:
@@ -273,25 +346,35 @@ def rows(sep: Separator, cuts: Cuts, n: int) -> tuple[sp.csr_matrix, np.ndarray]
     most = m["most"].to_numpy(bool)
     k, last = cuts.k[r], cuts.last[r]
     a = s.arrival[p]
-    demand = sep.demand_cum[k, last] - sep.demand_cum[k, a - 1] + np.where(most, sep.owed_most[k, a - 1], 0.0)
+    coef = _coef(sep, k, a, most, last[:, None])[:, 0]
     arrivals = pd.DataFrame({"r": r, "k": k, "t": a - 1})
     periods = arrivals[~most].drop_duplicates()
     owed = periods.merge(sep.owed, on=["k", "t"])
+    count = len(cuts.k)
+    # safety-stock form: e[k,a-1] of every arrival period and e[k,l]; F, the least floor among them
+    ends = pd.DataFrame({"r": np.arange(count), "k": cuts.k, "t": cuts.last})
+    floored = pd.concat([arrivals[cuts.floor[r]].drop_duplicates(), ends[cuts.floor]])
+    short = sep.short[floored["k"].to_numpy(int), floored["t"].to_numpy(int)]
+    least = np.full(count, np.inf)
+    np.minimum.at(least, floored["r"].to_numpy(int),
+                  sep.floor[floored["k"].to_numpy(int), floored["t"].to_numpy(int)])
+    least = np.where(cuts.floor, least, 0.0)
     first = arrivals.groupby("r")["t"].min() + 1
     cut = pd.DataFrame({"r": first.index, "k": cuts.k[first.index], "a": first.to_numpy(),
                         "l": cuts.last[first.index]})
     out = cut.merge(sep.out, on="k")
     out = out[(out["t"] >= out["a"]) & (out["t"] <= out["l"])]
-    count = len(cuts.k)
     has = on >= 0
-    rows_ = np.concatenate([r, r[has], np.arange(count), owed["r"], out["r"]])
-    cols = np.concatenate([s.qty[p], on[has], sep.stock[cuts.k, cuts.last - 1], owed["col"], out["col"]])
-    vals = np.concatenate([s.unit[p].astype(float), -demand[has], -np.ones(count),
-                           -np.ones(len(owed)), -np.ones(len(out))])
+    rows_ = np.concatenate([r, r[has], np.arange(count), owed["r"], floored["r"][short >= 0], out["r"]])
+    cols = np.concatenate([s.qty[p], on[has], sep.stock[cuts.k, cuts.last - 1], owed["col"],
+                           short[short >= 0], out["col"]])
+    vals = np.concatenate([s.unit[p].astype(float), -coef[has], -np.ones(count),
+                           -np.ones(len(owed) + (short >= 0).sum() + len(out))])
     A = sp.csr_matrix((vals, (rows_, cols)), shape=(count, n))
     A.sum_duplicates()
     at_start = periods[periods["t"] == 0]
-    hi = (np.bincount(r[~has], demand[~has], minlength=count).astype(float)
+    hi = (np.bincount(r[~has], coef[~has], minlength=count).astype(float)
           + np.bincount(at_start["r"].to_numpy(int), sep.backlog[at_start["k"].to_numpy(int)],
-                        minlength=count))
+                        minlength=count)
+          - least)
     return A, hi
