@@ -67,6 +67,18 @@ def _lot_sizing(demand: list[int], unit_price: float = 1.0):
                             "quantity": demand})
 
 
+def _lp_reaches_the_optimum(inst, optimum: float, monkeypatch, **fields) -> float:
+    """Assert that `inst`'s optimum is `optimum` and that the tightened LP reaches it; return
+    the tightened LP's bound with the separator's `fields` replaced (a form taken away)."""
+    built = build_model(inst)
+    highs = engine("highs")
+    assert highs.solve(built.model, None, 1e-9).objective == pytest.approx(optimum)
+    assert tighten(built, highs, lambda: None).lp.objective == pytest.approx(optimum, rel=1e-6)
+    separator = cuts.separator
+    monkeypatch.setattr(cuts, "separator", lambda *a: dataclasses.replace(separator(*a), **fields))
+    return tighten(built, highs, lambda: None).lp.objective
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(inst=instances())
 def test_strong_and_plain_formulations_reach_the_same_optimum(inst):
@@ -137,14 +149,8 @@ def test_a_price_tier_above_the_demand_pays_the_stock_its_minimum_holds(monkeypa
                     offers={"supplier": ["S"], "item": ["A"], "unit_price": [2.0], "lead_time": [1]},
                     price_breaks={"supplier": ["S"], "item": ["A"], "min_quantity": [100], "unit_price": [1.0]},
                     demand={"item": ["A"] * 3, "period": [1, 2, 3], "quantity": [10, 10, 10]})
-    built = build_model(inst)
-    highs = engine("highs")
-    assert highs.solve(built.model, None, 1e-9).objective == pytest.approx(110.0)
-    assert tighten(built, highs, lambda: None).lp.objective == pytest.approx(110.0, rel=1e-6)
-    separator = cuts.separator
-    monkeypatch.setattr(cuts, "separator", lambda *a: dataclasses.replace(
-        separator(*a), owed_most=np.full((1, 4), np.inf)))
-    assert tighten(built, highs, lambda: None).lp.objective < 100.0
+    without = _lp_reaches_the_optimum(inst, 110.0, monkeypatch, owed_most=np.full((1, 4), np.inf))
+    assert without < 100.0
 
 
 def test_safety_stock_is_no_room_for_an_order(monkeypatch):
@@ -160,14 +166,7 @@ def test_safety_stock_is_no_room_for_an_order(monkeypatch):
                     offers={"supplier": ["S"], "item": ["A"], "unit_price": [1.0], "lead_time": [0],
                             "order_cost": [100.0]},
                     demand={"item": ["A"] * 4, "period": [1, 2, 3, 4], "quantity": [10] * 4})
-    built = build_model(inst)
-    highs = engine("highs")
-    assert highs.solve(built.model, None, 1e-9).objective == pytest.approx(240.0)
-    assert tighten(built, highs, lambda: None).lp.objective == pytest.approx(240.0, rel=1e-6)
-    separator = cuts.separator
-    monkeypatch.setattr(cuts, "separator", lambda *a: dataclasses.replace(
-        separator(*a), floor=np.zeros((1, 5))))
-    assert tighten(built, highs, lambda: None).lp.objective < 200.0
+    assert _lp_reaches_the_optimum(inst, 240.0, monkeypatch, floor=np.zeros((1, 5))) < 200.0
 
 
 def test_components_follow_shared_capacities_order_costs_storage_and_lanes():

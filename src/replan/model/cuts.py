@@ -205,10 +205,8 @@ def _coef(sep: Separator, k: np.ndarray, a: np.ndarray, most: bool | np.ndarray,
     return np.where(l >= a[:, None], np.maximum(net + most[:, None], 0.0), 0.0)
 
 
-def _floor_gain(sep: Separator, levels: Levels, k: np.ndarray) -> np.ndarray:
-    """len(k) × (T+1): what the safety-stock form adds to a violation, F_k[l] − e[k,l], before
-    the e[k,a-1] of its arrival periods and with F_k[a-1] ≥ F_k[l] taken for granted."""
-    return sep.floor[k] - levels.short[k]
+FORMS = ((False, False), (True, False), (False, True), (True, True))
+"""A singleton's forms: (owed term as B̄_k[a-1]·Y_p, safety-stock form)."""
 
 
 def _singletons(sep: Separator, x: np.ndarray, levels: Levels, limit: int) -> Cuts:
@@ -224,9 +222,8 @@ def _singletons(sep: Separator, x: np.ndarray, levels: Levels, limit: int) -> Cu
     base = qty[pick, None] - _held(levels, k, a)
     owed, short = levels.owed[k, a - 1][:, None], levels.short[k, a - 1][:, None]
     floor = np.minimum(sep.floor[k], sep.floor[k, a - 1][:, None]) - levels.short[k] - short
-    forms = np.stack([base - _coef(sep, k, a, most, l) * y[pick, None] - (0.0 if most else owed)
-                      + (floor if floored else 0.0)
-                      for most, floored in FORMS])
+    slack = {most: _coef(sep, k, a, most, l) * y[pick, None] + (0.0 if most else owed) for most in (False, True)}
+    forms = np.stack([base - slack[most] + (floor if floored else 0.0) for most, floored in FORMS])
     forms = np.where(l >= a[:, None], forms, -np.inf)
     form, violation = forms.argmax(axis=0), forms.max(axis=0)
     best = violation.argmax(axis=1)
@@ -236,10 +233,6 @@ def _singletons(sep: Separator, x: np.ndarray, levels: Levels, limit: int) -> Cu
     chosen = np.array(FORMS)[form[keep, best[keep]]]
     return Cuts(k[keep], best[keep], chosen[:, 1], pd.DataFrame({
         "r": np.arange(len(keep)), "p": pick[keep], "on": col[pick[keep]], "most": chosen[:, 0]}))
-
-
-FORMS = ((False, False), (True, False), (False, True), (True, True))
-"""A singleton's forms: (owed term as B̄_k[a-1]·Y_p, safety-stock form)."""
 
 
 def _sets(sep: Separator, x: np.ndarray, levels: Levels, limit: int) -> Cuts:
@@ -277,8 +270,10 @@ def _sets(sep: Separator, x: np.ndarray, levels: Levels, limit: int) -> Cuts:
     g_late = np.arange(T + 1)[None, :] >= g_a[:, None]
     plain = _best_sets(levels, g_k, g_a, np.where(g_late, g_gain, 0.0), K)
     floored = _best_sets(levels, g_k, g_a, np.where(g_late, g_gain - levels.short[g_k, g_a - 1][:, None], 0.0), K)
-    use_floor = floored.violation + _floor_gain(sep, levels, np.arange(K)) > plain.violation
-    best = np.where(use_floor, floored.violation + _floor_gain(sep, levels, np.arange(K)), plain.violation)
+    # the safety-stock form's own terms, F_k[l] − e[k,l], with F_k[a-1] ≥ F_k[l] taken for granted
+    floored_violation = floored.violation + sep.floor - levels.short
+    use_floor = floored_violation > plain.violation
+    best = np.where(use_floor, floored_violation, plain.violation)
     size = np.zeros((K, T + 1))
     np.add.at(size, k, np.where(late, qty[p, None], 0.0))
     found = np.where(use_floor, floored.first_a, plain.first_a) <= T
