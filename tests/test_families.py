@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+import numpy as np
 import pytest
 
+import replan
+from audit import audit
 from conftest import instance, solved
+from replan import planner
+from replan.model.build import build_model
+from replan.solvers import engine as engine_named
 
 ITEM = {"item": ["A"], "holding_cost": [1.0], "backorder_cost": [10.0]}
 SUPPLIER = {"supplier": ["S"]}
@@ -226,3 +234,24 @@ def test_open_orders_arrive_and_overdue_ones_come_first(engine):
     plan = solved(inst, engine)
     assert plan.objective == pytest.approx(0)
     assert plan.inventory.receipts.tolist() == [3, 10]
+
+
+def test_a_paid_on_off_that_orders_nothing_is_turned_off_in_the_plan(monkeypatch):
+    """A plan that pays a line's order cost (15) and a supplier's shipment (50) in a period
+    without an order, as a search stopped by its time limit can leave it, is reported
+    without them: its costs are those of its orders (the audit finds 65 less otherwise)."""
+    inst = instance({"horizon": 3}, items=ITEM, suppliers={"supplier": ["S"], "order_cost": [50.0]},
+                    offers=offer(order_cost=15.0), demand=demand(10, 0, 0))
+    built = build_model(inst)
+    v = built.vars
+    best = engine_named("highs").solve(built.model, None, 1e-9)
+    idle = built.model.clean(best.x)
+    line = int(np.flatnonzero((v.order_on >= 0) & (idle[v.order] == 0))[0])
+    idle[v.order_on[line]] = 1.0
+    cell = built.index.lines["t"].to_numpy(int)[line] - 1
+    idle[v.shipment[0, cell]] = 1.0
+    assert built.model.feasible(idle) and built.model.c @ idle == pytest.approx(best.objective + 65)
+    run = planner._run
+    monkeypatch.setattr(planner, "_run", lambda *a, **k: dataclasses.replace(run(*a, **k), x=idle))
+    plan = replan.solve(inst, mip_gap=1e-9)
+    assert plan.objective == pytest.approx(best.objective) and audit(inst, plan) == []

@@ -22,6 +22,7 @@ from .improve import Search
 from .instance import Instance
 from .model.build import BUCKETS, Built, build_model, with_capacities
 from .model.index import Index, build_index
+from .model.orders import idle_off
 from .model.linear import Compiled
 from .plan import Plan
 from .solvers import Engine, Result, Status, engine
@@ -488,7 +489,7 @@ def _order_nothing(model: Compiled) -> Compiled:
 
 
 def _plan(built: Built, result: Result, kpis: dict) -> Plan:
-    x = built.model.clean(result.x)
+    x = idle_off(built.index, built.vars, built.model.clean(result.x))
     orders = extract.orders(built, x)
     inventory = extract.inventory(built, x)
     fulfillment = extract.fulfillment(built, x)

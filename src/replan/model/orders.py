@@ -125,6 +125,23 @@ def supplier_capacity(model: LinearModel, index: Index, v) -> None:
     model.add_rows("supplier_capacity", rows)
 
 
+def idle_off(index: Index, v, x: np.ndarray) -> np.ndarray:
+    """Plan `x` (whole packs) with every paid on/off that orders nothing turned off: order
+    lines, price tiers and supplier shipments. The same orders, cheaper, and a plan of the
+    model still (lot sizing's rows only ask y = 1 of a line that orders); a search stopped
+    by its time limit can leave one on, and the plan's costs then count an order cost that
+    no order line bears."""
+    x = x.copy()
+    has = v.order_on >= 0
+    x[v.order_on[has & (x[v.order] == 0)]] = 0.0
+    if len(index.tiers):
+        x[v.tier_on[x[v.tier_qty] <= 0]] = 0.0
+    units = np.bincount(line_cells(index), x[v.order], minlength=v.shipment.size).reshape(v.shipment.shape)
+    idle = (v.shipment >= 0) & (units == 0)
+    x[v.shipment[idle]] = 0.0
+    return x
+
+
 def line_cells(index: Index) -> np.ndarray:
     """Each order line's supplier and period as one number, s·T + t − 1 (a cell of S × T)."""
     return index.lines["s"].to_numpy(int) * index.T + index.lines["t"].to_numpy(int) - 1
