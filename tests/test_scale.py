@@ -38,8 +38,16 @@ from lotsizing import clsp  # noqa: E402
 def _every_inequality(built) -> tuple:
     """Every singleton (l,S) inequality of the model: each piece with each of its indicators
     (and with Y ≡ 1), each period l ≥ its arrival, with the owed term B_k[a-1] and with
-    B̄_k[a-1]·Y in its place, each in its plain and its safety-stock form."""
+    B̄_k[a-1]·Y in its place, each in its plain and its safety-stock form, and all of them
+    again in the lost-sales form with every lost-sales class."""
     sep = cuts.separator(built.index, built.vars)
+    forms = [sep] + ([cuts.lost_served(sep, np.arange(len(sep.lost.k)))] if len(sep.lost.k) else [])
+    blocks = [_every_singleton(form, built) for form in forms]
+    return sp.vstack([A for A, _ in blocks], format="csr"), np.concatenate([hi for _, hi in blocks])
+
+
+def _every_singleton(sep, built) -> tuple:
+    """`_every_inequality` of one separator."""
     pieces, T = sep.pieces, built.index.T
     on = np.column_stack([pieces.on, np.full(len(pieces.qty), cuts.NONE)])
     p, j, last, most, floor = (a.ravel() for a in np.meshgrid(
@@ -167,6 +175,27 @@ def test_safety_stock_is_no_room_for_an_order(monkeypatch):
                             "order_cost": [100.0]},
                     demand={"item": ["A"] * 4, "period": [1, 2, 3, 4], "quantity": [10] * 4})
     assert _lp_reaches_the_optimum(inst, 240.0, monkeypatch, floor=np.zeros((1, 5))) < 200.0
+
+
+def test_demand_the_plan_would_rather_lose_leaves_no_room_for_an_order(monkeypatch):
+    """A lost-sales item, two customers with 10 a period over 4 periods: losing one's unit
+    costs 20 (priority 4), the other's 5 (priority 1), buying a unit 8, an order 100, holding
+    1. The optimum buys the first customer's 40 at once and loses the other's: 100 + 320 +
+    holding 30, 20, 10 + 200 lost = 680. Counting the lost customer's demand as room for
+    the order, the LP opens it by half; counting what that customer is served (nothing)
+    instead, it reaches the optimum."""
+    inst = instance({"horizon": 4, "end_inventory": "none"},
+                    items={"item": ["A"], "holding_cost": [1.0], "backorder_cost": [50.0], "lost_sales": [True],
+                           "lost_sale_cost": [5.0]},
+                    suppliers={"supplier": ["S"]},
+                    offers={"supplier": ["S"], "item": ["A"], "unit_price": [8.0], "lead_time": [0],
+                            "order_cost": [100.0]},
+                    demand={"item": ["A"] * 8, "customer": ["keep"] * 4 + ["lose"] * 4,
+                            "priority": [4] * 4 + [1] * 4, "period": [1, 2, 3, 4] * 2,
+                            "quantity": [10] * 8})
+    none = np.empty(0, int)
+    no_lost = cuts.LostClasses(none, np.empty((0, 5)), np.empty((0, 4), int))
+    assert _lp_reaches_the_optimum(inst, 680.0, monkeypatch, lost=no_lost) < 650.0
 
 
 def test_components_follow_shared_capacities_order_costs_storage_and_lanes():
