@@ -692,7 +692,7 @@ def test_fix_and_optimize_is_skipped_for_a_first_plan_already_within_the_gap(mon
     plan = replan.solve(inst, mip_gap=0.01, time_limit=60)
     assert plan.status == "optimal" and calls == []
     replan.solve(inst, mip_gap=1e-4, time_limit=5)
-    assert len(calls) == 1
+    assert calls  # searched (in one stretch or several)
 
 
 def test_fix_and_optimize_takes_a_plan_to_the_optimum_of_its_neighbourhood():
