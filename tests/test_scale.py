@@ -726,6 +726,29 @@ def test_fix_and_optimize_gathers_weekly_orders_to_reach_a_price_break():
     _assert_feasible(built.model, better)
 
 
+def test_a_shipment_weighs_on_the_item_locations_that_order_in_it():
+    """Supplier S charges 100 a shipment; A and B are due in period 2, C in period 4 (one
+    unit each, a period's lead time, holding 150 a unit: cheaper to ship twice). The optimum
+    ships A and B in period 1 and C alone in period 3; of what the shipments cost, A and B
+    weigh 50 each, C the whole 100: freed, C alone can save its shipment."""
+    inst = instance({"horizon": 4},
+                    items={"item": ["A", "B", "C"], "holding_cost": [150.0] * 3,
+                           "backorder_cost": [1000.0] * 3},
+                    suppliers={"supplier": ["S"], "order_cost": [100.0]},
+                    offers={"supplier": ["S"] * 3, "item": ["A", "B", "C"], "unit_price": [1.0] * 3,
+                            "lead_time": [1] * 3},
+                    demand={"item": ["A", "B", "C"], "period": [2, 2, 4], "quantity": [1, 1, 1]})
+    built = build_model(inst)
+    x = engine("highs").solve(built.model, None, 1e-9).x
+    assert built.vars.shipment[0, 3] < 0  # nothing ordered in period 4 arrives in time
+    assert x[built.vars.shipment[0, :3]].round().tolist() == [1, 0, 1]
+    shipments = np.zeros_like(x)
+    shipments[built.vars.shipment[0, [0, 2]]] = 100.0
+    shares = improve.shipment_shares(built, x, shipments)
+    assert dict(zip(built.index.skus["item"], shares)) == pytest.approx({"A": 50, "B": 50, "C": 100})
+    ranked = improve.neighbourhoods(built, improve.owners(built), x, np.zeros_like(x))
+    assert built.index.skus["item"].iloc[ranked[0][0][0]] == "C"
+
 def _shared_capacity():
     """Items A and B from one supplier that ships at most 10 units a period; 10 of each are due
     in period 2 and cannot be late (lost at 9 a unit for A, 5 for B; 1 a unit to buy)."""

@@ -7,9 +7,10 @@ stock, service, and its suppliers' shipments) leaves a MIP of a few hundred
 columns (`Compiled.restricted`), which HiGHS solves in 0.4–6 s or stops at
 its share of the time; its plan can only be as good as the plan or better,
 since the plan is feasible for it. The item-locations the plan pays most
-above the LP relaxation go first: there the rounding and slope scaling left
-the most, e.g. weekly orders just below a price break that a larger order
-every few weeks would reach.
+above the LP relaxation go first, counting their share of the supplier
+shipments they order in: there the rounding and slope scaling left the
+most, e.g. weekly orders just below a price break that a larger order every
+few weeks would reach, or a supplier brought in for one item's order.
 
 The steps are independent MIPs, so a process pool solves several at once,
 each against the plan as it was when sent; `Incumbent` merges what they
@@ -240,7 +241,8 @@ def owners(built: Built) -> np.ndarray:
 def neighbourhoods(built: Built, owner: np.ndarray, x: np.ndarray,
                    relaxed: np.ndarray | None) -> list[tuple[np.ndarray, float]]:
     """Each item-location with the others it shares a transfer lane with (a move changes
-    the stock at both ends), and what `x` pays for it above `relaxed`; the most first."""
+    the stock at both ends), and what `x` pays for it above `relaxed`, with its
+    `shipment_shares`; the most first."""
     K = built.index.K
     ends = [np.array([k]) for k in range(K)]
     if len(built.index.lanes):
@@ -248,8 +250,21 @@ def neighbourhoods(built: Built, owner: np.ndarray, x: np.ndarray,
         ends = [np.unique(np.append(pairs[(pairs == k).any(axis=1)], k)) for k in range(K)]
     mine = owner >= 0
     above = built.model.c * (x if relaxed is None else x - relaxed)
-    weight = np.bincount(owner[mine], above[mine], minlength=K)
+    weight = np.bincount(owner[mine], above[mine], minlength=K) + shipment_shares(built, x, above)
     return [(ends[k], float(weight[k])) for k in np.argsort(-weight, kind="stable")]
+
+
+def shipment_shares(built: Built, x: np.ndarray, above: np.ndarray) -> np.ndarray:
+    """Each item-location's share of `above` (what a plan pays above the LP, by column) on
+    supplier shipments: a shipment's, split evenly among the item-locations ordering in it
+    in plan `x`. An item-location that brings a supplier in on its own saves the whole
+    shipment by moving its order; one of twenty ordering in it saves nothing alone."""
+    v, lines = built.vars, built.index.lines
+    ship = v.shipment[lines["s"].to_numpy(int), lines["t"].to_numpy(int) - 1]
+    ordering = (ship >= 0) & (v.order >= 0) & (x[np.maximum(v.order, 0)] > 1e-9)
+    pairs = np.unique(np.stack([ship[ordering], lines["k"].to_numpy(int)[ordering]]), axis=1)
+    count = np.bincount(pairs[0], minlength=len(x))
+    return np.bincount(pairs[1], above[pairs[0]] / count[pairs[0]], minlength=built.index.K)
 
 
 def columns(built: Built, owner: np.ndarray, skus: np.ndarray) -> np.ndarray:
