@@ -749,6 +749,7 @@ def test_a_shipment_weighs_on_the_item_locations_that_order_in_it():
     ranked = improve.neighbourhoods(built, improve.owners(built), x, np.zeros_like(x))
     assert built.index.skus["item"].iloc[ranked[0][0][0]] == "C"
 
+
 def _shared_capacity():
     """Items A and B from one supplier that ships at most 10 units a period; 10 of each are due
     in period 2 and cannot be late (lost at 9 a unit for A, 5 for B; 1 a unit to buy)."""

@@ -260,8 +260,8 @@ def shipment_shares(built: Built, x: np.ndarray, above: np.ndarray) -> np.ndarra
     in plan `x`. An item-location that brings a supplier in on its own saves the whole
     shipment by moving its order; one of twenty ordering in it saves nothing alone."""
     v, lines = built.vars, built.index.lines
-    ship = v.shipment[lines["s"].to_numpy(int), lines["t"].to_numpy(int) - 1]
-    ordering = (ship >= 0) & (v.order >= 0) & (x[np.maximum(v.order, 0)] > 1e-9)
+    ship = v.line_shipments(lines)
+    ordering = (ship >= 0) & (x[v.order] > 1e-9)
     pairs = np.unique(np.stack([ship[ordering], lines["k"].to_numpy(int)[ordering]]), axis=1)
     count = np.bincount(pairs[0], minlength=len(x))
     return np.bincount(pairs[1], above[pairs[0]] / count[pairs[0]], minlength=built.index.K)
@@ -274,7 +274,7 @@ def columns(built: Built, owner: np.ndarray, skus: np.ndarray) -> np.ndarray:
     free = np.isin(owner, skus)
     lines = index.lines
     mine = np.isin(lines["k"].to_numpy(int), skus)
-    shipments = v.shipment[lines["s"].to_numpy(int)[mine], lines["t"].to_numpy(int)[mine] - 1]
+    shipments = v.line_shipments(lines)[mine]
     free[shipments[shipments >= 0]] = True
     if len(index.moves):
         lanes = index.lanes

@@ -13,6 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from ..instance import Instance
@@ -39,6 +40,11 @@ class Variables:
     serve: np.ndarray       # C × T: served in t, s[c,t]
     shortfall: np.ndarray   # K × T: below safety stock at the end of t, e[k,t]
     move: np.ndarray        # moves: units shipped on a lane in a period, r[m]
+
+    def line_shipments(self, lines: pd.DataFrame) -> np.ndarray:
+        """Each order line's supplier shipment column (its supplier and period); -1 where
+        the supplier charges nothing a shipment."""
+        return self.shipment[lines["s"].to_numpy(int), lines["t"].to_numpy(int) - 1]
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,7 @@ def separator(index: Index, v) -> Separator:
     """Collect the pieces of `v` (a build's Variables) and the data to test them."""
     lines, T, K = index.lines, index.T, index.K
     k, arrival, pack = (lines[c].to_numpy(int) for c in ("k", "arrival", "pack"))
-    z = v.shipment[lines["s"].to_numpy(int), lines["t"].to_numpy(int) - 1]
+    z = v.line_shipments(lines)
     tiered = np.zeros(len(lines), bool)
     tier_line = index.tiers["line"].to_numpy(int)
     tiered[tier_line] = True
