@@ -27,7 +27,8 @@ class Status(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Result:
-    """What an engine returns: status, the solution (when there is one), objective and bound."""
+    """What an engine returns: status, the solution (when there is one), objective and bound;
+    for an LP kept by HiGHS, its row duals too (`lagrange` prices with them)."""
 
     status: Status
     x: np.ndarray | None = None
@@ -35,6 +36,7 @@ class Result:
     bound: float | None = None
     seconds: float = 0.0
     message: str = ""
+    duals: np.ndarray | None = None
 
 
 class Engine(Protocol):
@@ -45,7 +47,10 @@ class Engine(Protocol):
     def available(self) -> bool: ...
 
     def solve(self, model: Compiled, time_limit: float | None, mip_gap: float,
-              start: np.ndarray | None = None) -> Result: ...
+              start: np.ndarray | None = None, presolve: bool = True) -> Result:
+        """Solve `model` from plan `start`, if given; `presolve` False skips presolve, which
+        costs more than it saves on the many small MIPs of `lagrange`."""
+        ...
 
     def relaxation(self, model: Compiled) -> Relaxation:
         """`model`'s LP relaxation, kept for a series of solves with rows or costs changed."""

@@ -27,7 +27,7 @@ class CbcEngine:
         return ColdRelaxation(self, model.relaxed())
 
     def solve(self, model: Compiled, time_limit: float | None, mip_gap: float,
-              start: np.ndarray | None = None) -> Result:
+              start: np.ndarray | None = None, presolve: bool = True) -> Result:
         import pulp
 
         began = time.perf_counter()
@@ -38,7 +38,8 @@ class CbcEngine:
         with tempfile.TemporaryDirectory() as folder:
             log = Path(folder) / "cbc.log"
             solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=mip_gap,
-                                       logPath=str(log), warmStart=start is not None)
+                                       logPath=str(log), warmStart=start is not None,
+                                       options=[] if presolve else ["presolve off"])
             try:
                 problem.solve(solver)
             except pulp.PulpSolverError as error:

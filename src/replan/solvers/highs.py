@@ -27,12 +27,14 @@ class HighsEngine:
         return HighsRelaxation(model)
 
     def solve(self, model: Compiled, time_limit: float | None, mip_gap: float,
-              start: np.ndarray | None = None) -> Result:
+              start: np.ndarray | None = None, presolve: bool = True) -> Result:
         import highspy
 
         began = time.perf_counter()
         h = _highs(highspy)
         h.setOptionValue("mip_rel_gap", float(mip_gap))
+        if not presolve:
+            h.setOptionValue("presolve", "off")
         if time_limit is not None:
             h.setOptionValue("time_limit", float(time_limit))
             deadline = began + time_limit
@@ -50,7 +52,7 @@ class HighsEngine:
         # HiGHS 1.16.0 can score a MIP start wrongly in its presolved space and return it as
         # optimal at that score, below the true optimum; solved again, without the start
         left = None if time_limit is None else max(began + time_limit - time.perf_counter(), 0.0)
-        again = self.solve(model, left, mip_gap)
+        again = self.solve(model, left, mip_gap, presolve=presolve)
         if again.x is not None:
             return dataclasses.replace(again, seconds=time.perf_counter() - began)
         return Result(Status.FEASIBLE, result.x, float(model.c @ result.x), None,
@@ -92,7 +94,10 @@ class HighsRelaxation:
         self._h.setOptionValue("time_limit", np.inf if time_limit is None
                                else self._h.getRunTime() + float(time_limit))
         self._h.run()
-        return _result(self._h, self._highspy, False, began)
+        result = _result(self._h, self._highspy, False, began)
+        if result.x is None:
+            return result
+        return dataclasses.replace(result, duals=np.asarray(self._h.getSolution().row_dual))
 
     def add_rows(self, A: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray) -> None:
         csr = sp.csr_matrix(A)
