@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 import replan
 from audit import audit
 from conftest import instance
-from replan import clock, decompose, improve, planner, relaxation, report, solvers, split, warmstart
+from replan import clock, decompose, improve, lagrange, planner, relaxation, report, solvers, split, warmstart
 from replan.model import cuts
 from replan.model.build import build_model, with_capacities
 from replan.model.index import build_index
@@ -360,6 +360,77 @@ def test_where_the_mip_engine_has_no_time_the_rounds_resume_beside_the_search(mo
     assert len(bounds) == 2 and bounds[1] >= bounds[0] - 1e-6
     assert plan.kpis["bound"] == pytest.approx(bounds[1], abs=0.01)  # as printed
     assert plan.kpis["bound"] <= plan.objective and audit(inst, plan) == []
+
+
+def _pack_of_twelve(capacity: float | None = None, items: int = 1, periods: int = 1):
+    """`items` items, each with demand 10 a period, bought in packs of 12 at 1.00 with no lead
+    time, holding 1 a unit-period, from S (`capacity` units a period)."""
+    names = [f"I{i}" for i in range(items)]
+    return instance({"horizon": periods},
+                    items={"item": names, "holding_cost": [1.0] * items, "backorder_cost": [50.0] * items},
+                    suppliers={"supplier": ["S"], "capacity": [capacity]},
+                    offers={"supplier": ["S"] * items, "item": names, "unit_price": [1.0] * items,
+                            "lead_time": [0] * items, "order_multiple": [12] * items},
+                    demand={"item": names * periods, "period": np.repeat(np.arange(1, periods + 1), items),
+                            "quantity": [10] * items * periods})
+
+
+def _priced(inst) -> tuple[float, float, lagrange.Priced | None]:
+    """The tightened LP's bound, the optimum and `lagrange.bound` with every item-location's
+    MIP solved, from the LP's duals (None where the instance has no plan)."""
+    highs = engine("highs")
+    built = build_model(inst)
+    optimum = highs.solve(built.model, None, 1e-9)
+    tightened = tighten(built, highs, lambda: None)
+    if optimum.x is None:
+        return tightened.lp.objective, np.nan, None
+    priced = lagrange.bound(tightened.built, tightened.lp, optimum.x, highs, lambda: None)
+    return tightened.lp.objective, optimum.objective, priced
+
+
+def test_an_item_locations_own_mip_lifts_the_bound_to_its_optimum():
+    """Demand 10, packs of 12: the optimum buys a pack and holds 2 (12 + 2 = 14); the LP buys
+    10/12 of a pack (10). With one item-location no row joins two: its own MIP is the model,
+    and the bound is the optimum."""
+    lp, optimum, priced = _priced(_pack_of_twelve())
+    assert lp == pytest.approx(10.0) and optimum == pytest.approx(14.0)
+    assert priced.solved == 1 and priced.bound == pytest.approx(14.0)
+
+
+def test_a_row_that_joins_item_locations_is_priced_and_each_ones_mip_solved():
+    """Two such items over two periods, and S ships at most 30 a period: a capacity row joins
+    them (each could take two packs a period), slack in the LP (10 + 10), priced at its dual
+    0. Each item's own MIP buys a pack a period and holds 2, then 4: 24 + 6 = 30 an item. The
+    bound is the optimum, 60, where the LP stops at 40."""
+    inst = _pack_of_twelve(capacity=30.0, items=2, periods=2)
+    assert "supplier_capacity" in build_model(inst).model.row_blocks
+    lp, optimum, priced = _priced(inst)
+    assert lp == pytest.approx(40.0) and optimum == pytest.approx(60.0)
+    assert priced.solved == 2 and priced.bound == pytest.approx(60.0)
+
+
+def test_without_duals_or_time_there_is_no_lift():
+    """An engine that keeps no LP gives no duals: no bound. With no time left no item-location's
+    MIP runs: the bound is the LP's, by weak duality from its duals."""
+    highs = engine("highs")
+    built = build_model(_pack_of_twelve())
+    tightened = tighten(built, highs, lambda: None)
+    x = np.zeros(built.model.shape[1])
+    assert lagrange.bound(built, dataclasses.replace(tightened.lp, duals=None), x, highs, lambda: None) is None
+    spent = lagrange.bound(tightened.built, tightened.lp, x, highs, lambda: 0.0)
+    assert spent.solved == 0 and spent.bound == pytest.approx(tightened.lp.objective, rel=1e-9)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(inst=instances())
+def test_the_priced_bound_lies_between_the_lp_and_the_optimum(inst):
+    """Validity on every feature: capacities, budgets, storage and transfer lanes priced at the
+    duals, each item-location's MIP whole; never above the optimum, never below the LP."""
+    lp, optimum, priced = _priced(inst)
+    if priced is None:
+        return
+    tol = 1e-6 * max(1.0, abs(optimum))
+    assert lp - tol <= priced.bound <= optimum + tol
 
 
 def test_slope_scaling_stops_at_the_first_round_that_finds_no_cheaper_plan():

@@ -248,10 +248,16 @@ def neighbourhoods(built: Built, owner: np.ndarray, x: np.ndarray,
     if len(built.index.lanes):
         pairs = built.index.lanes[["k_from", "k_to"]].to_numpy(int)
         ends = [np.unique(np.append(pairs[(pairs == k).any(axis=1)], k)) for k in range(K)]
+    weight = excess(built, owner, x, relaxed)
+    return [(ends[k], float(weight[k])) for k in np.argsort(-weight, kind="stable")]
+
+
+def excess(built: Built, owner: np.ndarray, x: np.ndarray, relaxed: np.ndarray | None) -> np.ndarray:
+    """What plan `x` pays for each item-location above the LP solution `relaxed` (above
+    nothing if None): its own columns and its `shipment_shares`."""
     mine = owner >= 0
     above = built.model.c * (x if relaxed is None else x - relaxed)
-    weight = np.bincount(owner[mine], above[mine], minlength=K) + shipment_shares(built, x, above)
-    return [(ends[k], float(weight[k])) for k in np.argsort(-weight, kind="stable")]
+    return np.bincount(owner[mine], above[mine], minlength=built.index.K) + shipment_shares(built, x, above)
 
 
 def shipment_shares(built: Built, x: np.ndarray, above: np.ndarray) -> np.ndarray:
