@@ -31,6 +31,7 @@ from replan.warmstart import fit_orders, fix_orders, slope_scaling, warm_start
 from test_properties import instances
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from bound import part_bounds  # noqa: E402
 from generate import generate  # noqa: E402
 from lotsizing import clsp  # noqa: E402
 
@@ -419,6 +420,19 @@ def test_without_duals_or_time_there_is_no_lift():
     assert lagrange.bound(built, dataclasses.replace(tightened.lp, duals=None), x, highs, lambda: None) is None
     spent = lagrange.bound(tightened.built, tightened.lp, x, highs, lambda: 0.0)
     assert spent.solved == 0 and spent.bound == pytest.approx(tightened.lp.objective, rel=1e-9)
+
+
+def test_the_priced_bound_of_a_generated_instance_lies_between_its_lp_and_its_optimum():
+    """`benchmarks/bound.py` on a generated instance (price tiers, shipments, capacities,
+    express modes): each part's priced bound above its LP, at or below its optimum."""
+    inst = replan.from_tables(*generate(20, 3, 8))
+    index, budget = build_index(inst), inst.settings.budget
+    blocks = split.blocks(index, decompose.parts(decompose.components(index, budget)), budget)
+    for part in (split.subset(inst, block) for block in blocks):
+        lp, priced, solved, _ = part_bounds(part, rounds=2)
+        optimum = replan.solve(part, mip_gap=1e-7)
+        assert optimum.status == "optimal" and solved == len(part["items"])
+        assert lp < priced <= optimum.objective + 1e-6 * optimum.objective
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,0 +1,74 @@
+"""How much of a benchmark's gap is the bound's: the tightened LP beside the priced bound.
+
+    python benchmarks/bound.py --sizes 200                  # every part, every item-location's MIP
+    python benchmarks/bound.py --sizes 200,1000 --rounds 10 --solve
+
+For each independent part of a generated instance (`replan.decompose`), the LP bound after
+`--rounds` rounds of (l,S) inequalities and `replan.lagrange.bound` from that LP's duals with
+every item-location's own MIP solved (2 s at most each): a lower bound that the planner's
+time limits leave no room for, and that says where the optimum is at least. With `--solve`,
+also the planner's plan and bound within the size's limit (as `run.py` runs it, 2 workers)
+and its gap against each bound: what is left above the priced bound is the most a better
+search could gain; the rest is the bound's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import replan
+from replan import decompose, lagrange, relaxation, split
+from replan.model.build import build_model
+from replan.model.index import build_index
+from replan.report import gap
+from replan.solvers import engine
+
+from generate import SIZES, generate
+from run import GAPS, LIMITS
+
+
+def part_bounds(part: replan.Instance, rounds: int) -> tuple[float, float, int, float]:
+    """The part's LP bound after `rounds` rounds, its priced bound, the item-location MIPs
+    solved and the seconds they took."""
+    highs = engine("highs")
+    built = build_model(part)
+    kept = highs.relaxation(built.model)
+    steps = relaxation.Rounds(built, kept, kept.solve(None))
+    for _ in range(rounds):
+        steps.run(lambda: None, lambda moved: True)
+    began = time.perf_counter()
+    priced = lagrange.bound(steps.built, steps.lp, steps.lp.x, highs, lambda: None)
+    return steps.lp.objective, priced.bound, priced.solved, time.perf_counter() - began
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="200", help="item counts of generate.SIZES, comma-separated")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of (l,S) inequalities before pricing")
+    parser.add_argument("--solve", action="store_true", help="also the planner's plan within the size's limit")
+    args = parser.parse_args()
+    for items in map(int, args.sizes.split(",")):
+        size = next(s for s in SIZES if s[0] == items)
+        instance = replan.from_tables(*generate(*size))
+        index = build_index(instance)
+        budget = instance.settings.budget
+        parts = [split.subset(instance, block) for block in
+                 split.blocks(index, decompose.parts(decompose.components(index, budget)), budget)]
+        lp_total = priced_total = 0.0
+        for part in parts:
+            lp, priced, solved, seconds = part_bounds(part, args.rounds)
+            lp_total, priced_total = lp_total + lp, priced_total + priced
+            print(f"{'x'.join(map(str, size))} part of {len(part['items']):,} item-locations: "
+                  f"LP {lp:,.0f}, priced {priced:,.0f} (+{priced / lp - 1:.2%}) "
+                  f"with {solved:,} MIPs in {seconds:.0f} s", flush=True)
+        print(f"{'x'.join(map(str, size))}: LP {lp_total:,.0f}, priced {priced_total:,.0f} "
+              f"(+{priced_total / lp_total - 1:.2%})")
+        if args.solve:
+            plan = replan.solve(instance, time_limit=LIMITS[items], mip_gap=GAPS[items], workers=2)
+            print(f"  plan {plan.objective:,.0f}, its bound {plan.kpis['bound']:,.0f} "
+                  f"({plan.kpis['mip_gap']:.2%}); against the priced bound {gap(plan.objective, priced_total):.2%}")
+
+
+if __name__ == "__main__":
+    main()
