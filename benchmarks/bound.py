@@ -18,7 +18,7 @@ import argparse
 import time
 
 import replan
-from replan import decompose, lagrange, relaxation, split
+from replan import lagrange, relaxation, split
 from replan.model.build import build_model
 from replan.model.index import build_index
 from replan.report import gap
@@ -37,9 +37,10 @@ def part_bounds(part: replan.Instance, rounds: int) -> tuple[float, float, int, 
     steps = relaxation.Rounds(built, kept, kept.solve(None))
     for _ in range(rounds):
         steps.run(lambda: None, lambda moved: True)
+    lp = kept.solve(None)  # the duals of the LP as it is, without the rows the last round dropped
     began = time.perf_counter()
-    priced = lagrange.bound(steps.built, steps.lp, steps.lp.x, highs, lambda: None)
-    return steps.lp.objective, priced.bound, priced.solved, time.perf_counter() - began
+    priced = lagrange.bound(steps.built, lp, kept.duals(), lp.x, highs, lambda: None)
+    return lp.objective, priced.bound, priced.solved, time.perf_counter() - began
 
 
 def main() -> None:
@@ -51,10 +52,8 @@ def main() -> None:
     for items in map(int, args.sizes.split(",")):
         size = next(s for s in SIZES if s[0] == items)
         instance = replan.from_tables(*generate(*size))
-        index = build_index(instance)
-        budget = instance.settings.budget
-        parts = [split.subset(instance, block) for block in
-                 split.blocks(index, decompose.parts(decompose.components(index, budget)), budget)]
+        blocks = split.cut(build_index(instance), instance.settings.budget)
+        parts = [split.subset(instance, block) for block in blocks]
         lp_total = priced_total = 0.0
         for part in parts:
             lp, priced, solved, seconds = part_bounds(part, args.rounds)

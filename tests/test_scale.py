@@ -376,26 +376,24 @@ def _pack_of_twelve(capacity: float | None = None, items: int = 1, periods: int 
                             "quantity": [10] * items * periods})
 
 
-def _priced(inst) -> tuple[float, float, lagrange.Priced | None]:
-    """The tightened LP's bound, the optimum and `lagrange.bound` with every item-location's
-    MIP solved, from the LP's duals (None where the instance has no plan)."""
-    highs = engine("highs")
-    built = build_model(inst)
-    optimum = highs.solve(built.model, None, 1e-9)
-    tightened = tighten(built, highs, lambda: None)
+def _priced(inst) -> tuple[float, float, float, int] | None:
+    """The LP's bound after rounds of inequalities to a standstill, the optimum, the priced
+    bound with every item-location's MIP solved (`benchmarks/bound.py`) and how many there
+    were; None where the instance has no plan."""
+    optimum = engine("highs").solve(build_model(inst).model, None, 1e-9)
     if optimum.x is None:
-        return tightened.lp.objective, np.nan, None
-    priced = lagrange.bound(tightened.built, tightened.lp, optimum.x, highs, lambda: None)
-    return tightened.lp.objective, optimum.objective, priced
+        return None
+    lp, priced, solved, _ = part_bounds(inst, rounds=relaxation.ROUNDS)
+    return lp, optimum.objective, priced, solved
 
 
 def test_an_item_locations_own_mip_lifts_the_bound_to_its_optimum():
     """Demand 10, packs of 12: the optimum buys a pack and holds 2 (12 + 2 = 14); the LP buys
     10/12 of a pack (10). With one item-location no row joins two: its own MIP is the model,
     and the bound is the optimum."""
-    lp, optimum, priced = _priced(_pack_of_twelve())
+    lp, optimum, priced, solved = _priced(_pack_of_twelve())
     assert lp == pytest.approx(10.0) and optimum == pytest.approx(14.0)
-    assert priced.solved == 1 and priced.bound == pytest.approx(14.0)
+    assert solved == 1 and priced == pytest.approx(14.0)
 
 
 def test_a_row_that_joins_item_locations_is_priced_and_each_ones_mip_solved():
@@ -405,9 +403,9 @@ def test_a_row_that_joins_item_locations_is_priced_and_each_ones_mip_solved():
     bound is the optimum, 60, where the LP stops at 40."""
     inst = _pack_of_twelve(capacity=30.0, items=2, periods=2)
     assert "supplier_capacity" in build_model(inst).model.row_blocks
-    lp, optimum, priced = _priced(inst)
+    lp, optimum, priced, solved = _priced(inst)
     assert lp == pytest.approx(40.0) and optimum == pytest.approx(60.0)
-    assert priced.solved == 2 and priced.bound == pytest.approx(60.0)
+    assert solved == 2 and priced == pytest.approx(60.0)
 
 
 def test_without_duals_or_time_there_is_no_lift():
@@ -415,20 +413,19 @@ def test_without_duals_or_time_there_is_no_lift():
     MIP runs: the bound is the LP's, by weak duality from its duals."""
     highs = engine("highs")
     built = build_model(_pack_of_twelve())
-    tightened = tighten(built, highs, lambda: None)
-    x = np.zeros(built.model.shape[1])
-    assert lagrange.bound(built, dataclasses.replace(tightened.lp, duals=None), x, highs, lambda: None) is None
-    spent = lagrange.bound(tightened.built, tightened.lp, x, highs, lambda: 0.0)
-    assert spent.solved == 0 and spent.bound == pytest.approx(tightened.lp.objective, rel=1e-9)
+    kept = highs.relaxation(built.model)
+    lp = kept.solve(None)
+    assert solvers.ColdRelaxation(highs, built.model.relaxed()).duals() is None
+    assert lagrange.bound(built, lp, None, lp.x, highs, lambda: None) is None
+    spent = lagrange.bound(built, lp, kept.duals(), lp.x, highs, lambda: 0.0)
+    assert spent.solved == 0 and spent.bound == pytest.approx(lp.objective, rel=1e-9)
 
 
 def test_the_priced_bound_of_a_generated_instance_lies_between_its_lp_and_its_optimum():
     """`benchmarks/bound.py` on a generated instance (price tiers, shipments, capacities,
     express modes): each part's priced bound above its LP, at or below its optimum."""
     inst = replan.from_tables(*generate(20, 3, 8))
-    index, budget = build_index(inst), inst.settings.budget
-    blocks = split.blocks(index, decompose.parts(decompose.components(index, budget)), budget)
-    for part in (split.subset(inst, block) for block in blocks):
+    for part in (split.subset(inst, block) for block in split.cut(build_index(inst), inst.settings.budget)):
         lp, priced, solved, _ = part_bounds(part, rounds=2)
         optimum = replan.solve(part, mip_gap=1e-7)
         assert optimum.status == "optimal" and solved == len(part["items"])
@@ -440,11 +437,12 @@ def test_the_priced_bound_of_a_generated_instance_lies_between_its_lp_and_its_op
 def test_the_priced_bound_lies_between_the_lp_and_the_optimum(inst):
     """Validity on every feature: capacities, budgets, storage and transfer lanes priced at the
     duals, each item-location's MIP whole; never above the optimum, never below the LP."""
-    lp, optimum, priced = _priced(inst)
-    if priced is None:
+    found = _priced(inst)
+    if found is None:
         return
+    lp, optimum, priced, _ = found
     tol = 1e-6 * max(1.0, abs(optimum))
-    assert lp - tol <= priced.bound <= optimum + tol
+    assert lp - tol <= priced <= optimum + tol
 
 
 def test_slope_scaling_stops_at_the_first_round_that_finds_no_cheaper_plan():
@@ -618,8 +616,7 @@ def test_a_refit_out_of_time_keeps_its_orders_rather_than_order_nothing(monkeypa
     inst = _sharing(capacity=10.0, demand_b=2)
     monkeypatch.setattr(split, "BLOCK_CELLS", 1)
     index = build_index(inst)
-    parts = [split.subset(inst, block) for block in
-             split.blocks(index, decompose.parts(decompose.components(index, None)), None)]
+    parts = [split.subset(inst, block) for block in split.cut(index, None)]
     plans = [planner.solve_whole(part, planner.Options("highs", None, 1e-9), lambda _: None)
              for part in parts]  # apart, as parallel queues solve them
     limits = split.capacity_shares(inst, plans)

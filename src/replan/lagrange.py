@@ -65,20 +65,20 @@ class Priced(NamedTuple):
     solved: int
 
 
-def bound(built: Built, lp: Result, x: np.ndarray, engine: Engine, remaining: clock.Remaining,
-          enough: float = np.inf) -> Priced | None:
-    """A lower bound on `built.model`'s optimum from the duals of its LP `lp`, at least the
-    LP's dual objective, raised by the MIPs of item-locations in the order of what plan `x`
-    pays for them above `lp.x`, until `remaining()` is spent or the bound reaches `enough`;
-    None without duals."""
-    if lp.duals is None or lp.x is None:
+def bound(built: Built, lp: Result, duals: np.ndarray | None, x: np.ndarray, engine: Engine,
+          remaining: clock.Remaining) -> Priced | None:
+    """A lower bound on `built.model`'s optimum from the row `duals` of its LP solution `lp`
+    (`Relaxation.duals`), at least the LP's dual objective, raised by the MIPs of
+    item-locations in the order of what plan `x` pays for them above `lp.x`, until
+    `remaining()` is spent; None without duals."""
+    if duals is None or lp.x is None:
         return None
     model, owner = built.model, owners(built)
-    y = _signed(model, lp.duals)
-    row_term = np.where(y > 0, y * np.where(y > 0, model.row_lo, 0.0), y * np.where(y < 0, model.row_hi, 0.0))
+    y = _signed(model, duals)
+    row_term = _at_bounds(y, model.row_lo, model.row_hi)
     d = model.c - model.A.T @ y
     d[np.abs(d) <= REDUCED_TOL] = 0.0
-    col_term = np.where(d > 0, d * np.where(d > 0, model.lb, 0.0), d * np.where(d < 0, model.ub, 0.0))
+    col_term = _at_bounds(d, model.lb, model.ub)
     total = float(row_term.sum() + col_term.sum())
     if not np.isfinite(total):
         return None
@@ -92,7 +92,7 @@ def bound(built: Built, lp: Result, x: np.ndarray, engine: Engine, remaining: cl
     rows_of = _groups(row_owner, K)
     solved = 0
     for k in np.argsort(-excess(built, owner, x, lp.x), kind="stable"):
-        if clock.spent(remaining) or total >= enough:
+        if clock.spent(remaining):
             break
         sub = _item_mip(model, owner, int(k), rows_of[k], y, c_own)
         left = remaining()
@@ -101,6 +101,12 @@ def bound(built: Built, lp: Result, x: np.ndarray, engine: Engine, remaining: cl
             total += max(result.bound - shares[k], 0.0)
             solved += 1
     return Priced(total, solved)
+
+
+def _at_bounds(v: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """v·lo where v > 0, v·hi where v < 0, 0 where v is 0 (whatever the bound, even infinite):
+    the least of v·a over lo ≤ a ≤ hi."""
+    return v * np.where(v > 0, lo, np.where(v < 0, hi, 0.0))
 
 
 def _signed(model: Compiled, duals: np.ndarray) -> np.ndarray:
@@ -115,7 +121,6 @@ def _signed(model: Compiled, duals: np.ndarray) -> np.ndarray:
 def _row_owners(A: sp.csr_matrix, owner: np.ndarray) -> np.ndarray:
     """The item-location each row belongs to: the one that owns every owned column in it; -1 for
     a row that joins several (or has none)."""
-    A = sp.csr_matrix(A)
     row = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
     own = owner[A.indices]
     owned = own >= 0

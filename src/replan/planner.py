@@ -130,7 +130,7 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
     began = time.perf_counter()
     remaining = clock.budget(options.time_limit)
     index = build_index(instance)
-    cut = split.blocks(index, decompose.parts(decompose.components(index, settings.budget)), settings.budget)
+    cut = split.cut(index, settings.budget)
     if len(cut) == 1:
         with _step_pool(workers if executor is None else 1) as pool:
             return solve_whole(instance, options, say, index, pool)

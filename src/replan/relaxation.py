@@ -87,9 +87,8 @@ class Rounds:
             if again.status != Status.OPTIMAL:  # out of time: the last LP stands
                 self.relaxation.delete_rows(np.arange(model.shape[0] - len(hi), model.shape[0]))
                 return
+            moved, self.lp = again.objective - self.lp.objective, again
             slack = self.base + np.flatnonzero(_slack(model, again.x, self.base))
-            duals = None if again.duals is None else np.delete(again.duals, slack)  # theirs are 0
-            moved, self.lp = again.objective - self.lp.objective, dataclasses.replace(again, duals=duals)
             self.built = dataclasses.replace(self.built, model=model.without_rows("cuts", slack))
             self.relaxation.delete_rows(slack)
             if enough(moved / max(abs(again.objective), 1.0)):

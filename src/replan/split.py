@@ -47,6 +47,12 @@ class Block:
     share: np.ndarray | None = None
 
 
+def cut(index: Index, budget: float | None) -> list[Block]:
+    """The blocks an instance is solved in: its independent parts (`decompose.parts`), each
+    too large one cut into blocks (`blocks`)."""
+    return blocks(index, decompose.parts(decompose.components(index, budget)), budget)
+
+
 def blocks(index: Index, groups: list[np.ndarray], budget: float | None) -> list[Block]:
     """`decompose.parts`' groups, each larger than `BLOCK_CELLS` cut into blocks.
 

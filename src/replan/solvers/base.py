@@ -27,8 +27,7 @@ class Status(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Result:
-    """What an engine returns: status, the solution (when there is one), objective and bound;
-    for an LP kept by HiGHS, its row duals too (`lagrange` prices with them)."""
+    """What an engine returns: status, the solution (when there is one), objective and bound."""
 
     status: Status
     x: np.ndarray | None = None
@@ -36,7 +35,6 @@ class Result:
     bound: float | None = None
     seconds: float = 0.0
     message: str = ""
-    duals: np.ndarray | None = None
 
 
 class Engine(Protocol):
@@ -76,6 +74,11 @@ class Relaxation(Protocol):
         """Every column's lower and upper bound."""
         ...
 
+    def duals(self) -> np.ndarray | None:
+        """The row duals of the last solve, before any row changed since (None if the engine
+        keeps none); `lagrange` prices with them."""
+        ...
+
 
 @dataclass
 class ColdRelaxation:
@@ -98,6 +101,9 @@ class ColdRelaxation:
 
     def set_bounds(self, lb: np.ndarray, ub: np.ndarray) -> None:
         self.model = dataclasses.replace(self.model, lb=lb, ub=ub)
+
+    def duals(self) -> None:
+        return None
 
 
 @contextlib.contextmanager

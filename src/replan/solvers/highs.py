@@ -94,10 +94,10 @@ class HighsRelaxation:
         self._h.setOptionValue("time_limit", np.inf if time_limit is None
                                else self._h.getRunTime() + float(time_limit))
         self._h.run()
-        result = _result(self._h, self._highspy, False, began)
-        if result.x is None:
-            return result
-        return dataclasses.replace(result, duals=np.asarray(self._h.getSolution().row_dual))
+        return _result(self._h, self._highspy, False, began)
+
+    def duals(self) -> np.ndarray:
+        return np.asarray(self._h.getSolution().row_dual)
 
     def add_rows(self, A: sp.csr_matrix, lo: np.ndarray, hi: np.ndarray) -> None:
         csr = sp.csr_matrix(A)
