@@ -25,7 +25,7 @@ from replan.report import gap
 from replan.solvers import engine
 
 from generate import SIZES, generate
-from run import GAPS, LIMITS
+from run import GAP, GAPS, LIMITS
 
 
 def part_bounds(part: replan.Instance, rounds: int) -> tuple[float, float, int, float]:
@@ -49,8 +49,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="rounds of (l,S) inequalities before pricing")
     parser.add_argument("--solve", action="store_true", help="also the planner's plan within the size's limit")
     args = parser.parse_args()
-    for items in map(int, args.sizes.split(",")):
-        size = next(s for s in SIZES if s[0] == items)
+    known = {str(s[0]): s for s in SIZES}
+    unknown = [part for part in args.sizes.split(",") if part not in known]
+    if unknown:
+        parser.error(f"--sizes: {', '.join(unknown)} not among the generated sizes {', '.join(known)}")
+    for size in (known[part] for part in args.sizes.split(",")):
+        items = size[0]
         instance = replan.from_tables(*generate(*size))
         blocks = split.cut(build_index(instance), instance.settings.budget)
         parts = [split.subset(instance, block) for block in blocks]
@@ -64,7 +68,7 @@ def main() -> None:
         print(f"{'x'.join(map(str, size))}: LP {lp_total:,.0f}, priced {priced_total:,.0f} "
               f"(+{priced_total / lp_total - 1:.2%})")
         if args.solve:
-            plan = replan.solve(instance, time_limit=LIMITS[items], mip_gap=GAPS[items], workers=2)
+            plan = replan.solve(instance, time_limit=LIMITS[items], mip_gap=GAPS.get(items, GAP), workers=2)
             print(f"  plan {plan.objective:,.0f}, its bound {plan.kpis['bound']:,.0f} "
                   f"({plan.kpis['mip_gap']:.2%}); against the priced bound {gap(plan.objective, priced_total):.2%}")
 
