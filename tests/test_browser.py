@@ -20,6 +20,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from replan.tables import TABLES
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -88,14 +90,34 @@ def _number(text: str) -> float:
     return float(re.sub(r"[^0-9.\-]", "", text))
 
 
-def _edit_first_row(page, column: int, value: float, holds: float) -> None:
-    """Type `value` into the first row's cell `column` (0-based) of the data editor on show.
+def _open_tab(page, name: str):
+    """Open the input tab of table `name`; the grid in it.
+
+    The tab bar scrolls, and a click taken while it moves can land on a neighbour (a run
+    edited open_orders' 500 for demand's 55), so the tab must be the one selected after, and
+    the grid is the one in the panel that shows that table's caption.
+    """
+    tab = page.get_by_role("tab", name=name, exact=True)
+    for _ in range(4):
+        tab.click()
+        try:
+            page.get_by_role("tab", name=name, exact=True, selected=True).wait_for(timeout=5_000)
+            break
+        except sync_api.TimeoutError:
+            pass
+    else:
+        pytest.fail(f"tab {name!r} not selected; selected: {page.get_by_role('tab', selected=True).all_inner_texts()}")
+    panel = page.get_by_role("tabpanel").filter(has=page.get_by_text(TABLES[name].help, exact=True))
+    return panel.get_by_test_id("stDataFrame")
+
+
+def _edit_first_row(page, grid, column: int, value: float, holds: float) -> None:
+    """Type `value` into the first row's cell `column` (0-based) of the data editor `grid`.
 
     The grid is drawn on a canvas, so the cell is reached by a click on its first row and
     arrow keys. A grid still drawing, or a page still settling, can drop the click or take
     it on another row, so the cell editor must open on the value the cell `holds`.
     """
-    grid = page.get_by_test_id("stDataFrame").filter(visible=True).first
     editor = page.locator("input.gdg-input")
     seen = []
     for _ in range(4):
@@ -129,10 +151,10 @@ def test_edit_a_cell_solve_and_download_the_workbook(page, tmp_path):
         shutil.copy(shot, ROOT / "docs" / "app-plan.png")
 
     _go(page, "Inputs")
-    page.get_by_role("tab", name="demand").click()
+    grid = _open_tab(page, "demand")
     total = _number(page.get_by_text("Total demand:").inner_text())
     first = float((ROOT / "data" / "demo" / "demand.csv").read_text().splitlines()[1].split(",")[-1])
-    _edit_first_row(page, column=2, value=5000, holds=first)  # item, period, quantity
+    _edit_first_row(page, grid, column=2, value=5000, holds=first)  # item, period, quantity
     expected = f"Total demand: {total - first + 5000:,.0f}"
     try:
         page.get_by_text(expected).wait_for(timeout=60_000)
