@@ -2,6 +2,7 @@
 
     python benchmarks/bound.py --sizes 200                  # every part, every item-location's MIP
     python benchmarks/bound.py --sizes 200,1000 --rounds 10 --solve
+    python benchmarks/bound.py --sizes 200 --families      # which integer decisions it is
 
 For each independent part of a generated instance (`replan.decompose`), the LP bound after
 `--rounds` rounds of (l,S) inequalities and `replan.lagrange.bound` from that LP's duals with
@@ -9,20 +10,25 @@ every item-location's own MIP solved (2 s at most each): a lower bound that the 
 time limits leave no room for, and that says where the optimum is at least. With `--solve`,
 also the planner's plan and bound within the size's limit (as `run.py` runs it, 2 workers)
 and its gap against each bound: what is left above the priced bound is the most a better
-search could gain; the rest is the bound's.
+search could gain; the rest is the bound's. With `--families`, the priced bound again with
+only one block of integer columns kept integer at a time (packs, order lines, price tiers,
+shipments): how much of the lift each kind of decision brings alone.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from typing import NamedTuple
+
+import numpy as np
 
 import replan
 from replan import lagrange, relaxation, split
-from replan.model.build import build_model
+from replan.model.build import Built, build_model
 from replan.model.index import build_index
 from replan.report import gap
-from replan.solvers import engine
+from replan.solvers import Engine, Result, engine
 
 from generate import SIZES, generate
 from run import GAP, GAPS, LIMITS
@@ -31,6 +37,41 @@ from run import GAP, GAPS, LIMITS
 def part_bounds(part: replan.Instance, rounds: int) -> tuple[float, float, int, float]:
     """The part's LP bound after `rounds` rounds, its priced bound, the item-location MIPs
     solved and the seconds they took."""
+    tightened = tighten(part, rounds)
+    began = time.perf_counter()
+    priced = lagrange.bound(*tightened, lambda: None)
+    return tightened.lp.objective, priced.bound, priced.solved, time.perf_counter() - began
+
+
+def family_lifts(part: replan.Instance, rounds: int) -> dict[str, float]:
+    """Per block of integer columns (packs, order lines, price tiers, shipments), what the
+    priced bound rises above the part's LP after `rounds` rounds with only that block kept
+    integer in the item-locations' MIPs: which decisions the LP's bound misses."""
+    tightened = tighten(part, rounds)
+    model = tightened.built.model
+    lifts = {}
+    for name, block in model.var_blocks.items():
+        integer = np.zeros_like(model.integer)
+        integer[block] = model.integer[block]
+        if integer.any():
+            priced = lagrange.bound(*tightened, lambda: None, integer=integer)
+            lifts[name] = priced.bound - tightened.lp.objective
+    return lifts
+
+
+class Tightened(NamedTuple):
+    """A part's model after rounds of inequalities, its LP and duals, and the engine: the
+    arguments of `lagrange.bound`, in its order."""
+
+    built: Built
+    lp: Result
+    duals: np.ndarray
+    x: np.ndarray
+    engine: Engine
+
+
+def tighten(part: replan.Instance, rounds: int) -> Tightened:
+    """The part's model after `rounds` rounds of (l,S) inequalities, and its LP's duals."""
     highs = engine("highs")
     built = build_model(part)
     kept = highs.relaxation(built.model)
@@ -38,9 +79,7 @@ def part_bounds(part: replan.Instance, rounds: int) -> tuple[float, float, int, 
     for _ in range(rounds):
         steps.run(lambda: None, lambda moved: True)
     lp = kept.solve(None)  # the duals of the LP as it is, without the rows the last round dropped
-    began = time.perf_counter()
-    priced = lagrange.bound(steps.built, lp, kept.duals(), lp.x, highs, lambda: None)
-    return lp.objective, priced.bound, priced.solved, time.perf_counter() - began
+    return Tightened(steps.built, lp, kept.duals(), lp.x, highs)
 
 
 def main() -> None:
@@ -48,6 +87,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="200", help="item counts of generate.SIZES, comma-separated")
     parser.add_argument("--rounds", type=int, default=5, help="rounds of (l,S) inequalities before pricing")
     parser.add_argument("--solve", action="store_true", help="also the planner's plan within the size's limit")
+    parser.add_argument("--families", action="store_true",
+                        help="also the lift of each block of integer decisions alone (a priced bound per block)")
     args = parser.parse_args()
     known = {str(s[0]): s for s in SIZES}
     unknown = [part for part in args.sizes.split(",") if part not in known]
@@ -65,6 +106,9 @@ def main() -> None:
             print(f"{'x'.join(map(str, size))} part of {len(part['items']):,} item-locations: "
                   f"LP {lp:,.0f}, priced {priced:,.0f} (+{priced / lp - 1:.2%}) "
                   f"with {solved:,} MIPs in {seconds:.0f} s", flush=True)
+            if args.families:
+                lifts = family_lifts(part, args.rounds)
+                print("  alone: " + ", ".join(f"{name} +{lift:,.0f}" for name, lift in lifts.items()), flush=True)
         print(f"{'x'.join(map(str, size))}: LP {lp_total:,.0f}, priced {priced_total:,.0f} "
               f"(+{priced_total / lp_total - 1:.2%})")
         if args.solve:

@@ -31,7 +31,7 @@ from replan.warmstart import fit_orders, fix_orders, slope_scaling, warm_start
 from test_properties import instances
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from bound import part_bounds  # noqa: E402
+from bound import family_lifts, part_bounds, tighten  # noqa: E402
 from generate import generate  # noqa: E402
 from lotsizing import clsp  # noqa: E402
 
@@ -430,6 +430,32 @@ def test_the_priced_bound_of_a_generated_instance_lies_between_its_lp_and_its_op
         optimum = replan.solve(part, mip_gap=1e-7)
         assert optimum.status == "optimal" and solved == len(part["items"])
         assert lp < priced <= optimum.objective + 1e-6 * optimum.objective
+
+
+def test_the_lift_of_a_pack_is_the_packs_alone():
+    """In the two items of packs of twelve, packs are the only integer decisions: kept integer
+    alone, they lift the bound from the LP's 40 to the optimum's 60."""
+    assert family_lifts(_pack_of_twelve(capacity=30.0, items=2, periods=2), rounds=2) == \
+        {"order": pytest.approx(20.0)}
+
+
+def test_each_kind_of_decision_lifts_the_bound_at_most_as_much_as_all_and_none_lifts_it_not_at_all():
+    """On a generated instance: each block of integer columns kept integer alone lifts the
+    priced bound by between 0 and the lift of all of them (each item-location's MIP has fewer
+    integer columns, so an optimum no higher); with none kept integer, each MIP is its share of
+    the LP and the bound is the LP's."""
+    inst = replan.from_tables(*generate(20, 3, 8))
+    part = max((split.subset(inst, block) for block in split.cut(build_index(inst), inst.settings.budget)),
+               key=lambda p: len(p["items"]))
+    lp, priced, _, _ = part_bounds(part, rounds=2)
+    tol = lagrange.SUB_GAP * priced
+    lifts = family_lifts(part, rounds=2)
+    assert {"order", "order_on", "tier_on"} <= set(lifts)
+    assert all(-tol <= lift <= priced - lp + tol for lift in lifts.values())
+    assert max(lifts.values()) > tol
+    tightened = tighten(part, rounds=2)
+    none = lagrange.bound(*tightened, lambda: None, integer=np.zeros(len(tightened.x), bool))
+    assert none.bound == pytest.approx(tightened.lp.objective, rel=1e-6)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

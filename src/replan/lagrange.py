@@ -66,11 +66,14 @@ class Priced(NamedTuple):
 
 
 def bound(built: Built, lp: Result, duals: np.ndarray | None, x: np.ndarray, engine: Engine,
-          remaining: clock.Remaining) -> Priced | None:
+          remaining: clock.Remaining, integer: np.ndarray | None = None) -> Priced | None:
     """A lower bound on `built.model`'s optimum from the row `duals` of its LP solution `lp`
     (`Relaxation.duals`), at least the LP's dual objective, raised by the MIPs of
     item-locations in the order of what plan `x` pays for them above `lp.x`, until
-    `remaining()` is spent; None without duals."""
+    `remaining()` is spent; None without duals.
+
+    `integer` (a mask over the columns; the model's own by default) keeps only those columns
+    integer in the item-locations' MIPs: the lift that those decisions bring alone."""
     if duals is None or lp.x is None:
         return None
     model, owner = built.model, owners(built)
@@ -94,7 +97,8 @@ def bound(built: Built, lp: Result, duals: np.ndarray | None, x: np.ndarray, eng
     for k in np.argsort(-excess(built, owner, x, lp.x), kind="stable"):
         if clock.spent(remaining):
             break
-        sub = _item_mip(model, owner, int(k), rows_of[k], y, c_own)
+        sub = _item_mip(model, owner, int(k), rows_of[k], y, c_own,
+                        model.integer if integer is None else integer)
         left = remaining()
         result = engine.solve(sub, SUB_LIMIT if left is None else min(SUB_LIMIT, left), SUB_GAP, presolve=False)
         if result.bound is not None and np.isfinite(result.bound):
@@ -139,7 +143,7 @@ def _groups(label: np.ndarray, K: int) -> list[np.ndarray]:
 
 
 def _item_mip(model: Compiled, owner: np.ndarray, k: int, rows: np.ndarray, y: np.ndarray,
-              c_own: np.ndarray) -> Compiled:
+              c_own: np.ndarray, integer: np.ndarray) -> Compiled:
     """P_k: item-location k's rows over its own columns (costed `c_own`: the joining rows
     priced in) and copies of the shared columns in them (costed what k's rows pay for them)."""
     A = model.A[rows]
@@ -149,4 +153,4 @@ def _item_mip(model: Compiled, owner: np.ndarray, k: int, rows: np.ndarray, y: n
     c = c_own[cols].copy()
     c[shared] = A[:, np.flatnonzero(shared)].T @ y[rows]
     return Compiled(c, A.tocsr(), model.row_lo[rows], model.row_hi[rows], model.lb[cols], model.ub[cols],
-                    model.integer[cols], {}, {}, {})
+                    integer[cols], {}, {}, {})
