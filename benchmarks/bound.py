@@ -37,29 +37,29 @@ from run import GAP, GAPS, LIMITS
 def part_bounds(part: replan.Instance, rounds: int) -> tuple[float, float, int, float]:
     """The part's LP bound after `rounds` rounds, its priced bound, the item-location MIPs
     solved and the seconds they took."""
-    tightened = tighten(part, rounds)
+    tight = part_lp(part, rounds)
     began = time.perf_counter()
-    priced = lagrange.bound(*tightened, lambda: None)
-    return tightened.lp.objective, priced.bound, priced.solved, time.perf_counter() - began
+    priced = lagrange.bound(*tight, lambda: None)
+    return tight.lp.objective, priced.bound, priced.solved, time.perf_counter() - began
 
 
 def family_lifts(part: replan.Instance, rounds: int) -> dict[str, float]:
     """Per block of integer columns (packs, order lines, price tiers, shipments), what the
     priced bound rises above the part's LP after `rounds` rounds with only that block kept
     integer in the item-locations' MIPs: which decisions the LP's bound misses."""
-    tightened = tighten(part, rounds)
-    model = tightened.built.model
+    tight = part_lp(part, rounds)
+    model = tight.built.model
     lifts = {}
     for name, block in model.var_blocks.items():
         integer = np.zeros_like(model.integer)
         integer[block] = model.integer[block]
         if integer.any():
-            priced = lagrange.bound(*tightened, lambda: None, integer=integer)
-            lifts[name] = priced.bound - tightened.lp.objective
+            priced = lagrange.bound(*tight, lambda: None, integer=integer)
+            lifts[name] = priced.bound - tight.lp.objective
     return lifts
 
 
-class Tightened(NamedTuple):
+class PartLP(NamedTuple):
     """A part's model after rounds of inequalities, its LP and duals, and the engine: the
     arguments of `lagrange.bound`, in its order."""
 
@@ -70,7 +70,7 @@ class Tightened(NamedTuple):
     engine: Engine
 
 
-def tighten(part: replan.Instance, rounds: int) -> Tightened:
+def part_lp(part: replan.Instance, rounds: int) -> PartLP:
     """The part's model after `rounds` rounds of (l,S) inequalities, and its LP's duals."""
     highs = engine("highs")
     built = build_model(part)
@@ -79,7 +79,7 @@ def tighten(part: replan.Instance, rounds: int) -> Tightened:
     for _ in range(rounds):
         steps.run(lambda: None, lambda moved: True)
     lp = kept.solve(None)  # the duals of the LP as it is, without the rows the last round dropped
-    return Tightened(steps.built, lp, kept.duals(), lp.x, highs)
+    return PartLP(steps.built, lp, kept.duals(), lp.x, highs)
 
 
 def main() -> None:

@@ -31,7 +31,7 @@ from replan.warmstart import fit_orders, fix_orders, slope_scaling, warm_start
 from test_properties import instances
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from bound import family_lifts, part_bounds, tighten  # noqa: E402
+from bound import family_lifts, part_bounds, part_lp  # noqa: E402
 from generate import generate  # noqa: E402
 from lotsizing import clsp  # noqa: E402
 
@@ -453,9 +453,9 @@ def test_each_kind_of_decision_lifts_the_bound_at_most_as_much_as_all_and_none_l
     assert {"order", "order_on", "tier_on"} <= set(lifts)
     assert all(-tol <= lift <= priced - lp + tol for lift in lifts.values())
     assert max(lifts.values()) > tol
-    tightened = tighten(part, rounds=2)
-    none = lagrange.bound(*tightened, lambda: None, integer=np.zeros(len(tightened.x), bool))
-    assert none.bound == pytest.approx(tightened.lp.objective, rel=1e-6)
+    tight = part_lp(part, rounds=2)
+    none = lagrange.bound(*tight, lambda: None, integer=np.zeros(len(tight.x), bool))
+    assert none.bound == pytest.approx(tight.lp.objective, rel=1e-6)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
