@@ -30,11 +30,10 @@ ROUNDS = 20
 """At most this many rounds; in practice the bound stops moving much sooner."""
 PROGRESS = 1e-3
 """Stop when a round raises the LP bound by less than this fraction..."""
-FINE_PROGRESS, FINE_SHARE = 2e-4, 0.15
+FINE_PROGRESS, FINE_SHARE = 2e-4, 0.1
 """...unless it raised it by at least FINE_PROGRESS and the rounds have taken less than
 FINE_SHARE of the time: where rounds are cheap beside the limit, the bound they add is worth
-more than the search time they take. At 10% the 200-item benchmark's fourth round ended near
-the line and noise chose how many ran (0.75% median gap against 0.655% at 15%, docs/benchmarks.md)."""
+more than the search time they take."""
 SLACK = 1e-6
 """An inequality whose LP activity stays this far (relative) below its bound is dropped."""
 SHARE = 0.3
