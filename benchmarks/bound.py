@@ -34,20 +34,23 @@ from generate import SIZES, generate
 from run import GAP, GAPS, LIMITS
 
 
-def part_bounds(part: replan.Instance, rounds: int) -> tuple[float, float, int, float]:
-    """The part's LP bound after `rounds` rounds, its priced bound, the item-location MIPs
-    solved and the seconds they took."""
-    tight = part_lp(part, rounds)
+def parts(instance: replan.Instance) -> list[replan.Instance]:
+    """The instance's independent parts, as the planner cuts them (`split.cut`)."""
+    return [split.subset(instance, block) for block in split.cut(build_index(instance), instance.settings.budget)]
+
+
+def part_bounds(tight: PartLP) -> tuple[float, float, int, float]:
+    """A part's LP bound (`part_lp`), its priced bound, the item-location MIPs solved and the
+    seconds they took."""
     began = time.perf_counter()
     priced = lagrange.bound(*tight, lambda: None)
     return tight.lp.objective, priced.bound, priced.solved, time.perf_counter() - began
 
 
-def family_lifts(part: replan.Instance, rounds: int) -> dict[str, float]:
+def family_lifts(tight: PartLP) -> dict[str, float]:
     """Per block of integer columns (packs, order lines, price tiers, shipments), what the
-    priced bound rises above the part's LP after `rounds` rounds with only that block kept
-    integer in the item-locations' MIPs: which decisions the LP's bound misses."""
-    tight = part_lp(part, rounds)
+    priced bound rises above a part's LP (`part_lp`) with only that block kept integer in the
+    item-locations' MIPs: which decisions the LP's bound misses."""
     model = tight.built.model
     lifts = {}
     for name, block in model.var_blocks.items():
@@ -97,17 +100,16 @@ def main() -> None:
     for size in (known[part] for part in args.sizes.split(",")):
         items = size[0]
         instance = replan.from_tables(*generate(*size))
-        blocks = split.cut(build_index(instance), instance.settings.budget)
-        parts = [split.subset(instance, block) for block in blocks]
         lp_total = priced_total = 0.0
-        for part in parts:
-            lp, priced, solved, seconds = part_bounds(part, args.rounds)
+        for part in parts(instance):
+            tight = part_lp(part, args.rounds)
+            lp, priced, solved, seconds = part_bounds(tight)
             lp_total, priced_total = lp_total + lp, priced_total + priced
             print(f"{'x'.join(map(str, size))} part of {len(part['items']):,} item-locations: "
                   f"LP {lp:,.0f}, priced {priced:,.0f} (+{priced / lp - 1:.2%}) "
                   f"with {solved:,} MIPs in {seconds:.0f} s", flush=True)
             if args.families:
-                lifts = family_lifts(part, args.rounds)
+                lifts = family_lifts(tight)
                 print("  alone: " + ", ".join(f"{name} +{lift:,.0f}" for name, lift in lifts.items()), flush=True)
         print(f"{'x'.join(map(str, size))}: LP {lp_total:,.0f}, priced {priced_total:,.0f} "
               f"(+{priced_total / lp_total - 1:.2%})")

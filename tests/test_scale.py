@@ -31,7 +31,7 @@ from replan.warmstart import fit_orders, fix_orders, slope_scaling, warm_start
 from test_properties import instances
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from bound import family_lifts, part_bounds, part_lp  # noqa: E402
+from bound import family_lifts, part_bounds, part_lp, parts  # noqa: E402
 from generate import generate  # noqa: E402
 from lotsizing import clsp  # noqa: E402
 
@@ -383,7 +383,7 @@ def _priced(inst) -> tuple[float, float, float, int] | None:
     optimum = engine("highs").solve(build_model(inst).model, None, 1e-9)
     if optimum.x is None:
         return None
-    lp, priced, solved, _ = part_bounds(inst, rounds=relaxation.ROUNDS)
+    lp, priced, solved, _ = part_bounds(part_lp(inst, rounds=relaxation.ROUNDS))
     return lp, optimum.objective, priced, solved
 
 
@@ -425,8 +425,8 @@ def test_the_priced_bound_of_a_generated_instance_lies_between_its_lp_and_its_op
     """`benchmarks/bound.py` on a generated instance (price tiers, shipments, capacities,
     express modes): each part's priced bound above its LP, at or below its optimum."""
     inst = replan.from_tables(*generate(20, 3, 8))
-    for part in (split.subset(inst, block) for block in split.cut(build_index(inst), inst.settings.budget)):
-        lp, priced, solved, _ = part_bounds(part, rounds=2)
+    for part in parts(inst):
+        lp, priced, solved, _ = part_bounds(part_lp(part, rounds=2))
         optimum = replan.solve(part, mip_gap=1e-7)
         assert optimum.status == "optimal" and solved == len(part["items"])
         assert lp < priced <= optimum.objective + 1e-6 * optimum.objective
@@ -435,7 +435,7 @@ def test_the_priced_bound_of_a_generated_instance_lies_between_its_lp_and_its_op
 def test_the_lift_of_a_pack_is_the_packs_alone():
     """In the two items of packs of twelve, packs are the only integer decisions: kept integer
     alone, they lift the bound from the LP's 40 to the optimum's 60."""
-    assert family_lifts(_pack_of_twelve(capacity=30.0, items=2, periods=2), rounds=2) == \
+    assert family_lifts(part_lp(_pack_of_twelve(capacity=30.0, items=2, periods=2), rounds=2)) == \
         {"order": pytest.approx(20.0)}
 
 
@@ -445,15 +445,13 @@ def test_each_kind_of_decision_lifts_the_bound_at_most_as_much_as_all_and_none_l
     integer columns, so an optimum no higher); with none kept integer, each MIP is its share of
     the LP and the bound is the LP's."""
     inst = replan.from_tables(*generate(20, 3, 8))
-    part = max((split.subset(inst, block) for block in split.cut(build_index(inst), inst.settings.budget)),
-               key=lambda p: len(p["items"]))
-    lp, priced, _, _ = part_bounds(part, rounds=2)
+    tight = part_lp(max(parts(inst), key=lambda p: len(p["items"])), rounds=2)
+    lp, priced, _, _ = part_bounds(tight)
     tol = lagrange.SUB_GAP * priced
-    lifts = family_lifts(part, rounds=2)
+    lifts = family_lifts(tight)
     assert {"order", "order_on", "tier_on"} <= set(lifts)
     assert all(-tol <= lift <= priced - lp + tol for lift in lifts.values())
     assert max(lifts.values()) > tol
-    tight = part_lp(part, rounds=2)
     none = lagrange.bound(*tight, lambda: None, integer=np.zeros(len(tight.x), bool))
     assert none.bound == pytest.approx(tight.lp.objective, rel=1e-6)
 

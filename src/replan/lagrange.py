@@ -93,12 +93,12 @@ def bound(built: Built, lp: Result, duals: np.ndarray | None, x: np.ndarray, eng
     joining = np.where(mine, 0.0, y)
     c_own = model.c - model.A.T @ joining
     rows_of = _groups(row_owner, K)
+    integer = model.integer if integer is None else integer
     solved = 0
     for k in np.argsort(-excess(built, owner, x, lp.x), kind="stable"):
         if clock.spent(remaining):
             break
-        sub = _item_mip(model, owner, int(k), rows_of[k], y, c_own,
-                        model.integer if integer is None else integer)
+        sub = _item_mip(model, owner, int(k), rows_of[k], y, c_own, integer)
         left = remaining()
         result = engine.solve(sub, SUB_LIMIT if left is None else min(SUB_LIMIT, left), SUB_GAP, presolve=False)
         if result.bound is not None and np.isfinite(result.bound):
