@@ -61,8 +61,8 @@ def _every_singleton(sep, built) -> tuple:
 
 
 def _separated(built, x) -> tuple:
-    """The set and singleton inequalities separated at `x` (any point, not only the LP's)."""
-    return cuts.separate(cuts.separator(built.index, built.vars), x, 10**6)
+    """The set, singleton and MIR inequalities separated at `x` (any point, not only the LP's)."""
+    return relaxation.separate(cuts.separator(built.index, built.vars), x, 10**6)
 
 
 def _lot_sizing(demand: list[int], unit_price: float = 1.0):
@@ -160,6 +160,27 @@ def test_a_price_tier_above_the_demand_pays_the_stock_its_minimum_holds(monkeypa
                     demand={"item": ["A"] * 3, "period": [1, 2, 3], "quantity": [10, 10, 10]})
     without = _lp_reaches_the_optimum(inst, 110.0, monkeypatch, owed_most=np.full((1, 4), np.inf))
     assert without < 100.0
+
+
+def test_rounding_counts_the_tier_minimums_the_demand_can_take(monkeypatch):
+    """Demand 60 in periods 1–4, 2.00 a unit or 1.00 from 100 units, holding 0.5, no lead
+    time. Every order at 1.00 covers two periods at least, so the optimum buys 120 in periods
+    1 and 3 and holds 60 twice: 240 + 60 = 300. The (l,S) inequalities stop below it; with the
+    MIR inequalities (over periods 1–2, b = 120, δ = 100, f = 0.2: I[2] ≥ 80·(u_1 + u_2 − 1))
+    the LP reaches it."""
+    inst = instance({"horizon": 4},
+                    items={"item": ["A"], "holding_cost": [0.5], "backorder_cost": [50.0]},
+                    suppliers={"supplier": ["S"]},
+                    offers={"supplier": ["S"], "item": ["A"], "unit_price": [2.0], "lead_time": [0]},
+                    price_breaks={"supplier": ["S"], "item": ["A"], "min_quantity": [100], "unit_price": [1.0]},
+                    demand={"item": ["A"] * 4, "period": [1, 2, 3, 4], "quantity": [60] * 4})
+    built = build_model(inst)
+    highs = engine("highs")
+    assert highs.solve(built.model, None, 1e-9).objective == pytest.approx(300.0)
+    assert tighten(built, highs, lambda: None).lp.objective == pytest.approx(300.0, rel=1e-6)
+    monkeypatch.setattr(relaxation.rounding, "separate",
+                        lambda sep, x, limit: (sp.csr_matrix((0, len(x))), np.empty(0)))
+    assert tighten(built, highs, lambda: None).lp.objective < 299.0
 
 
 def test_safety_stock_is_no_room_for_an_order(monkeypatch):

@@ -95,6 +95,12 @@ class Pieces:
     on: np.ndarray        # P × 2 columns of its indicators; NONE where it has fewer
     k: np.ndarray         # sku the quantity arrives at
     arrival: np.ndarray   # period it arrives in (1..T)
+    whole: np.ndarray     # a whole-number column Y with least·Y ≤ the piece's units (`rounding`)
+    least: np.ndarray     # its units per unit of Y: the tier's minimum, the MOQ or the pack
+
+    def subset(self, keep: np.ndarray) -> Pieces:
+        """The pieces `keep` (a mask or positions)."""
+        return Pieces(*(getattr(self, f.name)[keep] for f in dataclasses.fields(self)))
 
 
 @dataclass(frozen=True)
@@ -132,13 +138,17 @@ def separator(index: Index, v) -> Separator:
     tier_line = index.tiers["line"].to_numpy(int)
     tiered[tier_line] = True
     plain = np.flatnonzero(~tiered)
+    moq = lines["moq_packs"].to_numpy(float)[plain]
+    by_moq = (v.order_on[plain] >= 0) & (moq > 1)  # n ≥ moq·y holds only where the MOQ binds
     pieces = Pieces(
         qty=np.concatenate([v.order[plain], v.tier_qty]),
         unit=np.concatenate([pack[plain], np.ones(len(tier_line), int)]),
         on=np.column_stack([np.concatenate([v.order_on[plain], v.tier_on]),
                             np.concatenate([z[plain], z[tier_line]])]),
         k=np.concatenate([k[plain], k[tier_line]]),
-        arrival=np.concatenate([arrival[plain], arrival[tier_line]]))
+        arrival=np.concatenate([arrival[plain], arrival[tier_line]]),
+        whole=np.concatenate([np.where(by_moq, v.order_on[plain], v.order[plain]), v.tier_on]),
+        least=np.concatenate([np.where(by_moq, moq, 1.0) * pack[plain], index.tiers["lo"].to_numpy(float)]))
 
     classes = index.classes
     cls_k = classes["k"].to_numpy(int)
@@ -193,8 +203,8 @@ def separate(sep: Separator, x: np.ndarray, limit: int) -> tuple[sp.csr_matrix, 
 
 def _found(sep: Separator, x: np.ndarray, limit: int) -> list[Cuts]:
     """The set and the singleton inequalities that `x` violates, those found."""
-    levels = _levels(sep, x)
-    return [c for c in (_sets(sep, x, levels, limit), _singletons(sep, x, levels, limit)) if len(c.k)]
+    held = levels(sep, x)
+    return [c for c in (_sets(sep, x, held, limit), _singletons(sep, x, held, limit)) if len(c.k)]
 
 
 def _lost_form(sep: Separator, x: np.ndarray) -> Separator | None:
@@ -214,8 +224,7 @@ def lost_served(sep: Separator, classes: np.ndarray) -> Separator:
     c, t = np.nonzero(lost.serve[classes] >= 0)
     served = pd.DataFrame({"k": lost.k[classes][c], "t": t + 1, "col": lost.serve[classes][c, t]})
     s = sep.pieces
-    keep = np.isin(s.k, lost.k[classes])
-    pieces = Pieces(s.qty[keep], s.unit[keep], s.on[keep], s.k[keep], s.arrival[keep])
+    pieces = s.subset(np.isin(s.k, lost.k[classes]))
     return dataclasses.replace(sep, pieces=pieces, net_cum=net_cum,
                                out=pd.concat([sep.out, served], ignore_index=True))
 
@@ -239,7 +248,8 @@ class Levels:
     stock: np.ndarray     # on hand (0 at t = 0: the opening stock is not a variable)
 
 
-def _levels(sep: Separator, x: np.ndarray) -> Levels:
+def levels(sep: Separator, x: np.ndarray) -> Levels:
+    """What `x` holds per sku and period."""
     K, T = len(sep.backlog), sep.T
     owed = _per_period(sep.owed, x, K, T)
     owed[:, 0] = sep.backlog
