@@ -5,7 +5,7 @@
     python benchmarks/bound.py --sizes 200 --families      # which integer decisions it is
 
 For each independent part of a generated instance (`replan.decompose`), the LP bound after
-`--rounds` rounds of (l,S) inequalities and `replan.lagrange.bound` from that LP's duals with
+`--rounds` rounds of (l,S) and MIR inequalities and `replan.lagrange.bound` from that LP's duals with
 every item-location's own MIP solved (2 s at most each): a lower bound that the planner's
 time limits leave no room for, and that says where the optimum is at least. With `--solve`,
 also the planner's plan and bound within the size's limit (as `run.py` runs it, 2 workers)
@@ -74,7 +74,7 @@ class PartLP(NamedTuple):
 
 
 def part_lp(part: replan.Instance, rounds: int) -> PartLP:
-    """The part's model after `rounds` rounds of (l,S) inequalities, and its LP's duals."""
+    """The part's model after `rounds` rounds of (l,S) and MIR inequalities, and its LP's duals."""
     highs = engine("highs")
     built = build_model(part)
     kept = highs.relaxation(built.model)
@@ -88,7 +88,7 @@ def part_lp(part: replan.Instance, rounds: int) -> PartLP:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="200", help="item counts of generate.SIZES, comma-separated")
-    parser.add_argument("--rounds", type=int, default=5, help="rounds of (l,S) inequalities before pricing")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of (l,S) and MIR inequalities before pricing")
     parser.add_argument("--solve", action="store_true", help="also the planner's plan within the size's limit")
     parser.add_argument("--families", action="store_true",
                         help="also the lift of each block of integer decisions alone (a priced bound per block)")

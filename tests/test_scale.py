@@ -397,34 +397,36 @@ def _pack_of_twelve(capacity: float | None = None, items: int = 1, periods: int 
                             "quantity": [10] * items * periods})
 
 
-def _priced(inst) -> tuple[float, float, float, int] | None:
-    """The LP's bound after rounds of inequalities to a standstill, the optimum, the priced
-    bound with every item-location's MIP solved (`benchmarks/bound.py`) and how many there
-    were; None where the instance has no plan."""
+def _priced(inst, rounds: int = relaxation.ROUNDS) -> tuple[float, float, float, int] | None:
+    """The LP's bound after `rounds` rounds of inequalities (to a standstill), the optimum,
+    the priced bound with every item-location's MIP solved (`benchmarks/bound.py`) and how
+    many there were; None where the instance has no plan."""
     optimum = engine("highs").solve(build_model(inst).model, None, 1e-9)
     if optimum.x is None:
         return None
-    lp, priced, solved, _ = part_bounds(part_lp(inst, rounds=relaxation.ROUNDS))
+    lp, priced, solved, _ = part_bounds(part_lp(inst, rounds=rounds))
     return lp, optimum.objective, priced, solved
 
 
 def test_an_item_locations_own_mip_lifts_the_bound_to_its_optimum():
-    """Demand 10, packs of 12: the optimum buys a pack and holds 2 (12 + 2 = 14); the LP buys
-    10/12 of a pack (10). With one item-location no row joins two: its own MIP is the model,
-    and the bound is the optimum."""
-    lp, optimum, priced, solved = _priced(_pack_of_twelve())
+    """Demand 10, packs of 12: the optimum buys a pack and holds 2 (12 + 2 = 14); the LP
+    without inequalities buys 10/12 of a pack (10). With one item-location no row joins two:
+    its own MIP is the model, and the bound is the optimum. (The rounds' MIR inequality of the
+    packs, I[1] ≥ 2·n, reaches it too.)"""
+    lp, optimum, priced, solved = _priced(_pack_of_twelve(), rounds=0)
     assert lp == pytest.approx(10.0) and optimum == pytest.approx(14.0)
     assert solved == 1 and priced == pytest.approx(14.0)
+    assert _priced(_pack_of_twelve())[0] == pytest.approx(14.0)
 
 
 def test_a_row_that_joins_item_locations_is_priced_and_each_ones_mip_solved():
     """Two such items over two periods, and S ships at most 30 a period: a capacity row joins
     them (each could take two packs a period), slack in the LP (10 + 10), priced at its dual
     0. Each item's own MIP buys a pack a period and holds 2, then 4: 24 + 6 = 30 an item. The
-    bound is the optimum, 60, where the LP stops at 40."""
+    bound is the optimum, 60, where the LP without inequalities stops at 40."""
     inst = _pack_of_twelve(capacity=30.0, items=2, periods=2)
     assert "supplier_capacity" in build_model(inst).model.row_blocks
-    lp, optimum, priced, solved = _priced(inst)
+    lp, optimum, priced, solved = _priced(inst, rounds=0)
     assert lp == pytest.approx(40.0) and optimum == pytest.approx(60.0)
     assert solved == 2 and priced == pytest.approx(60.0)
 
@@ -455,8 +457,8 @@ def test_the_priced_bound_of_a_generated_instance_lies_between_its_lp_and_its_op
 
 def test_the_lift_of_a_pack_is_the_packs_alone():
     """In the two items of packs of twelve, packs are the only integer decisions: kept integer
-    alone, they lift the bound from the LP's 40 to the optimum's 60."""
-    assert family_lifts(part_lp(_pack_of_twelve(capacity=30.0, items=2, periods=2), rounds=2)) == \
+    alone, they lift the bound from the LP's 40 (without inequalities) to the optimum's 60."""
+    assert family_lifts(part_lp(_pack_of_twelve(capacity=30.0, items=2, periods=2), rounds=0)) == \
         {"order": pytest.approx(20.0)}
 
 

@@ -1,4 +1,4 @@
-"""The LP relaxation, tightened by rounds of (l,S) inequalities before the MIP starts.
+"""The LP relaxation, tightened by rounds of (l,S) and MIR inequalities before the MIP starts.
 
 Each round solves the LP, finds the inequalities its solution breaks
 (`separate`: the (l,S) inequalities of `model.cuts` and the MIR inequalities of
@@ -64,7 +64,7 @@ class Tightened(NamedTuple):
 
 
 class Rounds:
-    """Rounds of (l,S) inequalities on one LP that the engine keeps between them."""
+    """Rounds of (l,S) and MIR inequalities on one LP that the engine keeps between them."""
 
     def __init__(self, built: Built, relaxation: Relaxation, lp: Result) -> None:
         self.built, self.relaxation, self.lp = built, relaxation, lp
@@ -112,7 +112,7 @@ def separate(sep: cuts.Separator, x: np.ndarray, limit: int) -> tuple[sp.csr_mat
 
 def tighten(built: Built, engine: Engine, remaining: Callable[[], float | None],
             strong: bool = True) -> Tightened:
-    """Add rounds of (l,S) inequalities to `built`'s model while they raise its LP bound.
+    """Add rounds of (l,S) and MIR inequalities to `built`'s model while they raise its LP bound.
 
     With `strong` False, the plain model and its LP solution (the textbook
     big-M formulation, kept for comparison).
