@@ -203,8 +203,8 @@ def separate(sep: Separator, x: np.ndarray, limit: int) -> tuple[sp.csr_matrix, 
 
 def _found(sep: Separator, x: np.ndarray, limit: int) -> list[Cuts]:
     """The set and the singleton inequalities that `x` violates, those found."""
-    held = levels(sep, x)
-    return [c for c in (_sets(sep, x, held, limit), _singletons(sep, x, held, limit)) if len(c.k)]
+    lv = levels(sep, x)
+    return [c for c in (_sets(sep, x, lv, limit), _singletons(sep, x, lv, limit)) if len(c.k)]
 
 
 def _lost_form(sep: Separator, x: np.ndarray) -> Separator | None:
@@ -258,7 +258,7 @@ def levels(sep: Separator, x: np.ndarray) -> Levels:
                   np.concatenate([np.zeros((K, 1)), x[sep.stock]], axis=1))
 
 
-def _held(levels: Levels, k: np.ndarray, a: np.ndarray) -> np.ndarray:
+def held(levels: Levels, k: np.ndarray, a: np.ndarray) -> np.ndarray:
     """len(k) × (T+1): I[k,l] + R_k(a..l) for every l (meaningful for l ≥ a)."""
     return levels.stock[k] + levels.out_cum[k] - levels.out_cum[k, a - 1][:, None]
 
@@ -286,7 +286,7 @@ def _singletons(sep: Separator, x: np.ndarray, levels: Levels, limit: int) -> Cu
         return _no_cuts()
     k, a = s.k[pick], s.arrival[pick]
     l = np.broadcast_to(np.arange(T + 1), (len(pick), T + 1))
-    base = qty[pick, None] - _held(levels, k, a)
+    base = qty[pick, None] - held(levels, k, a)
     owed, short = levels.owed[k, a - 1][:, None], levels.short[k, a - 1][:, None]
     floor = np.minimum(sep.floor[k], sep.floor[k, a - 1][:, None]) - levels.short[k] - short
     slack = {most: _coef(sep, k, a, most, l) * y[pick, None] + (0.0 if most else owed) for most in (False, True)}
@@ -351,9 +351,7 @@ def _sets(sep: Separator, x: np.ndarray, levels: Levels, limit: int) -> Cuts:
         return _no_cuts()
     floor = use_floor[ck, cl]
     # members: the pieces of positive gain in the chosen arrival periods of each cut
-    pairs = pd.DataFrame({"r": np.arange(len(ck)), "k": ck}).merge(
-        pd.DataFrame({"i": np.arange(len(p)), "k": k}), on="k")
-    r, i = pairs["r"].to_numpy(), pairs["i"].to_numpy()
+    r, i = same_sku(ck, k)
     g, at = group[i], cl[r]
     chosen = np.where(floor[r], floored.member[g, at], plain.member[g, at])
     most = use_most[g, at]
@@ -385,6 +383,13 @@ def _best_sets(levels: Levels, g_k: np.ndarray, g_a: np.ndarray, g_gain: np.ndar
     violation = (total - levels.stock
                  - (levels.out_cum - np.take_along_axis(levels.out_cum, start, axis=1)))
     return Sets(violation, first_a, member)
+
+
+def same_sku(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (i, j) of positions with left[i] == right[j] (skus)."""
+    pairs = pd.DataFrame({"i": np.arange(len(left)), "k": left}).merge(
+        pd.DataFrame({"j": np.arange(len(right)), "k": right}), on="k")
+    return pairs["i"].to_numpy(), pairs["j"].to_numpy()
 
 
 def _no_cuts() -> Cuts:

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .cuts import TOL, Separator, levels
+from .cuts import TOL, Levels, Separator, held, levels, same_sku
 
 FRACTION = 1e-6
 """A whole-number column's LP value this close to a whole number is whole."""
@@ -52,8 +52,8 @@ def separate(sep: Separator, x: np.ndarray, limit: int) -> tuple[sp.csr_matrix, 
     cand = cand[cand["d"] > 0].drop_duplicates().reset_index(drop=True)
     if cand.empty:
         return sp.csr_matrix((0, len(x))), np.empty(0)
-    found = [_violated(sep, x, y, cand.iloc[lo:lo + step])
-             for lo, step in _chunks(sep, cand)]
+    lv = levels(sep, x)
+    found = [_violated(sep, lv, y, cand.iloc[lo:lo + step]) for lo, step in _chunks(sep, cand)]
     c = np.concatenate([f[0] for f in found])
     l = np.concatenate([f[1] for f in found])
     violation = np.concatenate([f[2] for f in found])
@@ -91,26 +91,23 @@ def _coefficient(alpha: np.ndarray, d: np.ndarray, f: np.ndarray) -> np.ndarray:
     return d[:, None] * (1 - f) * g
 
 
-def _violated(sep: Separator, x: np.ndarray, y: np.ndarray, cand: pd.DataFrame):
+def _violated(sep: Separator, lv: Levels, y: np.ndarray, cand: pd.DataFrame):
     """Per candidate of `cand` (its row in the whole list), the period l of its most
-    violated inequality and that violation."""
+    violated inequality at the LP solution (`lv`, and `y` its whole-number columns) and
+    that violation."""
     s, T = sep.pieces, sep.T
     k, a, d = (cand[c].to_numpy() for c in ("k", "a", "d"))
-    whole, f = _divided(sep, k, a, d.astype(float))
-    pairs = pd.DataFrame({"c": np.arange(len(cand)), "k": k}).merge(
-        pd.DataFrame({"p": np.arange(len(s.k)), "k": s.k}), on="k")
-    c, p = pairs["c"].to_numpy(), pairs["p"].to_numpy()
+    whole, f = _divided(sep, k, a, d)
+    c, p = same_sku(k, s.k)
     later = (s.arrival[p] >= a[c]) & (y[p] > FRACTION)
     c, p = c[later], p[later]
-    coef = _coefficient(s.least[p].astype(float), d[c].astype(float), f[c])
+    coef = _coefficient(s.least[p], d[c], f[c])
     coef = np.where(np.arange(T + 1)[None, :] >= s.arrival[p][:, None], coef, 0.0)
     lhs = np.zeros((len(cand), T + 1))
     np.add.at(lhs, c, coef * y[p, None])
-    lv = levels(sep, x)
-    held = (lv.owed[k, a - 1][:, None] + lv.stock[k] + lv.out_cum[k] - lv.out_cum[k, a - 1][:, None]
-            + lv.short[k, a - 1][:, None])
+    slack = held(lv, k, a) + lv.owed[k, a - 1][:, None] + lv.short[k, a - 1][:, None]  # s at every l
     usable = (np.arange(T + 1)[None, :] >= a[:, None]) & (f > FRACTION) & (f < 1 - FRACTION)
-    violation = np.where(usable, lhs - held - d[:, None] * (1 - f) * whole, -np.inf)
+    violation = np.where(usable, lhs - slack - d[:, None] * (1 - f) * whole, -np.inf)
     best = violation.argmax(axis=1)
     return cand.index.to_numpy(), best, violation[np.arange(len(cand)), best]
 
@@ -124,11 +121,10 @@ def rows(sep: Separator, k: np.ndarray, a: np.ndarray, l: np.ndarray, d: np.ndar
     whole, f = _divided(sep, k, a, d)
     r_all = np.arange(count)
     f_l, whole_l = f[r_all, l], whole[r_all, l]
-    pairs = pd.DataFrame({"r": r_all, "k": k}).merge(pd.DataFrame({"p": np.arange(len(s.k)), "k": s.k}), on="k")
-    r, p = pairs["r"].to_numpy(), pairs["p"].to_numpy()
+    r, p = same_sku(k, s.k)
     inside = (s.arrival[p] >= a[r]) & (s.arrival[p] <= l[r])
     r, p = r[inside], p[inside]
-    coef = _coefficient(s.least[p].astype(float), d[r], f_l[r][:, None])[:, 0]
+    coef = _coefficient(s.least[p], d[r], f_l[r][:, None])[:, 0]
     owed = pd.DataFrame({"r": r_all, "k": k, "t": a - 1}).merge(sep.owed, on=["k", "t"])
     span = pd.DataFrame({"r": r_all, "k": k, "a": a, "l": l}).merge(sep.out, on="k")
     out = span[(span["t"] >= span["a"]) & (span["t"] <= span["l"])]
