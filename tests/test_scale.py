@@ -352,6 +352,42 @@ def test_a_cut_round_stopped_for_time_leaves_the_last_finished_lp_as_the_bound()
     assert stopped.objective == pytest.approx(cold.objective, rel=1e-9)
 
 
+def test_a_round_starts_only_if_the_time_left_would_fit_one_as_long_as_the_last():
+    """A round cut short adds nothing: with 5 s left after a 10 s round, the rounds stop;
+    with 25 s they go on. Resumed rounds add a quarter of the rows at a time."""
+    highs = engine("highs")
+
+    class Slow:
+        """HiGHS's kept LP, every solve reported as taking 10 s."""
+
+        def __init__(self, model) -> None:
+            self.lp, self.solves, self.rows = highs.relaxation(model), 0, []
+
+        def solve(self, time_limit) -> solvers.Result:
+            self.solves += 1
+            return dataclasses.replace(self.lp.solve(time_limit), seconds=10.0)
+
+        def add_rows(self, A, lo, hi) -> None:
+            self.rows.append(A.shape[0])
+            self.lp.add_rows(A, lo, hi)
+
+        def delete_rows(self, rows) -> None:
+            self.lp.delete_rows(rows)
+
+    built = build_model(replan.from_tables(*generate(40, 4, 12)))
+    runs = {}
+    for left in (25.0, 5.0):
+        lp = Slow(built.model)
+        rounds = relaxation.Rounds(built, lp, lp.solve(None))
+        rounds.run(lambda: left, lambda moved: False)
+        runs[left] = lp.solves - 1
+    assert runs[5.0] == 1 and runs[25.0] > 1
+    assert max(lp.rows) > 5 * 10  # five families, the first round up to 1,000 rows each
+    rounds.batch = 40
+    rounds.more(lambda: None)
+    assert len(lp.rows) > 2 and max(lp.rows[1:]) <= 5 * 10
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(inst=instances())
 def test_resumed_rounds_raise_the_bound_up_to_the_optimum_and_keep_the_lp_the_models(inst):

@@ -32,3 +32,10 @@ def spent(remaining: Remaining) -> bool:
     """Whether the budget `remaining` has no time left."""
     left = remaining()
     return left is not None and left <= MIN_SECONDS
+
+
+def fits(remaining: Remaining, seconds: float) -> bool:
+    """Whether the budget `remaining` has `seconds` left: a step expected to take that long
+    would end in time."""
+    left = remaining()
+    return left is None or left >= seconds
