@@ -807,6 +807,39 @@ def test_a_part_without_a_bound_adds_zero_to_the_whole_bound(monkeypatch):
     assert joined.objective == pytest.approx(plan.objective, rel=1e-7)
 
 
+def test_the_whole_is_optimal_when_its_own_gap_is_within_the_gap_asked(monkeypatch):
+    """A part left above the gap asked beside parts well within it: the whole's gap decides."""
+    inst = replan.from_tables(*generate(12, 4, 6))
+    monkeypatch.setattr(decompose, "PART_SIZE", 1)
+    plans = planner.solve_queue([decompose.subset(inst, rows) for rows in
+                                 decompose.parts(decompose.components(build_index(inst), None))],
+                                planner.Options("highs", None, 1e-9))
+    small = min(range(len(plans)), key=lambda i: plans[i].objective)
+    loose = plans[small].kpis["bound"] * 0.9
+    plans[small] = dataclasses.replace(plans[small], kpis={**plans[small].kpis, "status": "feasible",
+                                                           "bound": loose})
+    whole = decompose.join(inst, plans, 1.0).kpis
+    assert 0 < whole["mip_gap"] < report.gap(plans[small].objective, loose)
+    assert decompose.join(inst, plans, 1.0, mip_gap=whole["mip_gap"] * 1.01).status == "optimal"
+    assert decompose.join(inst, plans, 1.0, mip_gap=whole["mip_gap"] * 0.99).status == "feasible"
+
+
+def test_the_whole_says_which_message_came_from_how_many_parts(monkeypatch):
+    """A plan whose parts ended differently says so: "Optimal" alone would read as the whole's."""
+    inst = replan.from_tables(*generate(12, 4, 6))
+    monkeypatch.setattr(decompose, "PART_SIZE", 1)
+    plans = planner.solve_queue([decompose.subset(inst, rows) for rows in
+                                 decompose.parts(decompose.components(build_index(inst), None))],
+                                planner.Options("highs", None, 1e-9))
+    assert len(plans) >= 3
+    same = [dataclasses.replace(p, kpis={**p.kpis, "message": "Optimal"}) for p in plans]
+    assert decompose.join(inst, same, 1.0).kpis["message"] == "Optimal"
+    late = dataclasses.replace(same[1], kpis={**same[1].kpis, "message": "time limit reached"})
+    joined = decompose.join(inst, [same[0], late, *same[2:]], 1.0).kpis["message"]
+    n = len(plans)
+    assert joined == f"Optimal ({n - 1} of {n} parts); time limit reached (1 of {n} parts)"
+
+
 def test_lines_below_their_moq_are_gathered_into_moqs_not_each_raised_to_it():
     """MOQ 10, the LP's 6 a week for five weeks: raised, each line would buy 10 (50 units,
     20 left at the end); gathered, a new MOQ starts where the running total passes one:
