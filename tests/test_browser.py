@@ -116,13 +116,20 @@ def _edit_first_row(page, grid, column: int, value: float, holds: float) -> None
 
     The grid is drawn on a canvas, so the cell is reached by a click on its first row and
     arrow keys. A grid still drawing, or a page still settling, can drop the click or take
-    it on another row, so the cell editor must open on the value the cell `holds`.
+    it on another row, so the cell editor must open on the value the cell `holds`. And the
+    arrow keys go wherever the focus is: a click dropped leaves it on the tab just opened,
+    where they open the tabs to its right (a run then edited open_orders' 500 for demand's
+    55), so they are pressed only once the grid has the focus.
     """
     editor = page.locator("input.gdg-input")
     seen = []
     for _ in range(4):
         box = grid.bounding_box()
         page.mouse.click(box["x"] + 100, box["y"] + 35 + 17)  # first column, below the header
+        if not grid.evaluate("grid => grid.contains(document.activeElement)"):
+            seen.append("click not taken by the grid")
+            time.sleep(1)
+            continue
         for _ in range(column):
             page.keyboard.press("ArrowRight")
         page.keyboard.press("Enter")
