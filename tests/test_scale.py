@@ -354,7 +354,8 @@ def test_a_cut_round_stopped_for_time_leaves_the_last_finished_lp_as_the_bound()
 
 def test_a_round_starts_only_if_the_time_left_would_fit_one_as_long_as_the_last():
     """A round cut short adds nothing: with 5 s left after a 10 s round, the rounds stop;
-    with 25 s they go on. Resumed rounds add a quarter of the rows at a time."""
+    with 25 s they go on. Resumed rounds given less than four such rounds' time add a
+    quarter of the rows at a time."""
     highs = engine("highs")
 
     class Slow:
@@ -375,17 +376,22 @@ def test_a_round_starts_only_if_the_time_left_would_fit_one_as_long_as_the_last(
             self.lp.delete_rows(rows)
 
     built = build_model(replan.from_tables(*generate(40, 4, 12)))
-    runs = {}
-    for left in (25.0, 5.0):
+
+    def rounds_after(left: float) -> tuple[relaxation.Rounds, Slow]:
         lp = Slow(built.model)
         rounds = relaxation.Rounds(built, lp, lp.solve(None))
         rounds.run(lambda: left, lambda moved: False)
-        runs[left] = lp.solves - 1
-    assert runs[5.0] == 1 and runs[25.0] > 1
-    assert max(lp.rows) > 5 * 10  # five families, the first round up to 1,000 rows each
-    rounds.batch = 40
-    rounds.more(lambda: None)
-    assert len(lp.rows) > 2 and max(lp.rows[1:]) <= 5 * 10
+        return rounds, lp
+
+    assert rounds_after(5.0)[1].solves == 2 and rounds_after(25.0)[1].solves > 2
+    resumed = {}
+    for left in (30.0, 50.0):
+        rounds, lp = rounds_after(5.0)
+        rounds.batch = rounds.limit = 40  # as if the first rounds took 40 rows a family at most
+        rounds.more(lambda: left)
+        assert len(lp.rows) > 1
+        resumed[left] = lp.rows[1]
+    assert resumed[30.0] <= 5 * 10 < resumed[50.0]  # five families of a quarter of 40, or not
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -790,15 +796,19 @@ def test_a_queue_counts_the_time_it_took_to_start_against_its_limit(monkeypatch)
     assert 29 < limits[2] <= 30
 
 
-def test_a_part_without_a_bound_adds_zero_to_the_whole_bound(monkeypatch):
-    """0 bounds any part's cost from below, so the whole keeps a valid (if weak) bound."""
+def _parts_solved(monkeypatch) -> tuple[replan.Instance, list[replan.Plan]]:
+    """A 12-item instance and the optimal plans of its parts, cut as small as they come."""
     inst = replan.from_tables(*generate(12, 4, 6))
     monkeypatch.setattr(decompose, "PART_SIZE", 1)
+    rows = decompose.parts(decompose.components(build_index(inst), None))
+    return inst, planner.solve_queue([decompose.subset(inst, r) for r in rows],
+                                     planner.Options("highs", None, 1e-9))
+
+
+def test_a_part_without_a_bound_adds_zero_to_the_whole_bound(monkeypatch):
+    """0 bounds any part's cost from below, so the whole keeps a valid (if weak) bound."""
+    inst, bounded = _parts_solved(monkeypatch)
     plan = replan.solve(inst, mip_gap=1e-9)
-    bounded = [dataclasses.replace(p, kpis={**p.kpis}) for p in
-               planner.solve_queue([decompose.subset(inst, rows) for rows in
-                                    decompose.parts(decompose.components(build_index(inst), None))],
-                                   planner.Options("highs", None, 1e-9))]
     first = bounded[0]
     bounded[0] = dataclasses.replace(first, kpis={**first.kpis, "bound": None})
     joined = decompose.join(inst, bounded, 1.0)
@@ -809,11 +819,7 @@ def test_a_part_without_a_bound_adds_zero_to_the_whole_bound(monkeypatch):
 
 def test_the_whole_is_optimal_when_its_own_gap_is_within_the_gap_asked(monkeypatch):
     """A part left above the gap asked beside parts well within it: the whole's gap decides."""
-    inst = replan.from_tables(*generate(12, 4, 6))
-    monkeypatch.setattr(decompose, "PART_SIZE", 1)
-    plans = planner.solve_queue([decompose.subset(inst, rows) for rows in
-                                 decompose.parts(decompose.components(build_index(inst), None))],
-                                planner.Options("highs", None, 1e-9))
+    inst, plans = _parts_solved(monkeypatch)
     small = min(range(len(plans)), key=lambda i: plans[i].objective)
     loose = plans[small].kpis["bound"] * 0.9
     plans[small] = dataclasses.replace(plans[small], kpis={**plans[small].kpis, "status": "feasible",
@@ -826,11 +832,7 @@ def test_the_whole_is_optimal_when_its_own_gap_is_within_the_gap_asked(monkeypat
 
 def test_the_whole_says_which_message_came_from_how_many_parts(monkeypatch):
     """A plan whose parts ended differently says so: "Optimal" alone would read as the whole's."""
-    inst = replan.from_tables(*generate(12, 4, 6))
-    monkeypatch.setattr(decompose, "PART_SIZE", 1)
-    plans = planner.solve_queue([decompose.subset(inst, rows) for rows in
-                                 decompose.parts(decompose.components(build_index(inst), None))],
-                                planner.Options("highs", None, 1e-9))
+    inst, plans = _parts_solved(monkeypatch)
     assert len(plans) >= 3
     same = [dataclasses.replace(p, kpis={**p.kpis, "message": "Optimal"}) for p in plans]
     assert decompose.join(inst, same, 1.0).kpis["message"] == "Optimal"

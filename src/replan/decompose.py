@@ -111,15 +111,15 @@ def join(instance: Instance, plans: list[Plan], seconds: float, unpaid: float = 
          mip_gap: float | None = None) -> Plan:
     """One plan of the whole from the plans of its parts.
 
-    Status is the worst of the parts'; costs, objective and bound add up (a
-    part without a bound adds 0, a valid bound as costs are never negative);
-    the gap is the whole's. `unpaid`, the supplier order costs the parts'
-    plans share but did not pay in full (`split.unpaid_shipments`), is added
-    to the ordering cost. Given `mip_gap`, the whole is optimal if its gap is
-    within it, else feasible: a part left 1.3% from its bound beside one at
-    0.9% that holds most of the cost still leaves the whole within 1%. An
-    infeasible or failed part makes the whole so, with the exceptions of
-    every part.
+    Costs, objective and bound add up (a part without a bound adds 0, a valid
+    bound as costs are never negative); the gap is the whole's. `unpaid`, the
+    supplier order costs the parts' plans share but did not pay in full
+    (`split.unpaid_shipments`), is added to the ordering cost. Given
+    `mip_gap`, the whole is optimal if its gap is within it, else feasible:
+    a part left 1.3% from its bound beside one at 0.9% that holds most of the
+    cost still leaves the whole within 1%. Without it, the status is the
+    worst part's. An infeasible or failed part makes the whole so, with the
+    exceptions of every part.
     """
     status = max((p.status for p in plans), key=STATUS_ORDER.index)
     first = plans[0].kpis
