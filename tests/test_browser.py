@@ -93,9 +93,10 @@ def _number(text: str) -> float:
 def _open_tab(page, name: str):
     """Open the input tab of table `name`; the grid in it.
 
-    The tab bar scrolls, and a click taken while it moves can land on a neighbour (a run
-    edited open_orders' 500 for demand's 55), so the tab must be the one selected after, and
-    the grid is the one in the panel that shows that table's caption.
+    The tab bar scrolls, and a click taken while it moves can land on a neighbour, so the
+    tab must be the one selected after, and the grid is the one in the panel that shows that
+    table's caption. (A run that edited open_orders' 500 for demand's 55 was first put down
+    to this; its cause was the arrow keys, see `_edit_first_row`.)
     """
     tab = page.get_by_role("tab", name=name, exact=True)
     for _ in range(4):
