@@ -411,6 +411,48 @@ def test_resumed_rounds_raise_the_bound_up_to_the_optimum_and_keep_the_lp_the_mo
         rounds.lp.objective, rel=1e-7, abs=1e-6)
 
 
+def test_where_the_time_holds_few_cold_lps_the_first_plan_is_found_beside_the_rounds(monkeypatch):
+    """With a second process and fewer than `WARM_APART` cold LPs of time left, the warm
+    start runs there from the cold LP while the cut rounds run here; with one process, or
+    more time, after them. Every plan is feasible."""
+    inst = replan.from_tables(*generate(12, 4, 6))
+
+    def apart(workers: int) -> bool:
+        said: list[str] = []
+        plan = replan.solve(inst, time_limit=5, mip_gap=1e-9, workers=workers, progress=said.append)
+        assert audit(inst, plan) == [] and plan.kpis["bound"] <= plan.objective + 1e-6
+        return any("beside the rounds" in line for line in said)
+
+    assert not apart(2)  # 5 s hold hundreds of this LP's cold solves
+    monkeypatch.setattr(planner, "WARM_APART", 1e9)
+    assert not apart(1)
+    assert apart(2)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(inst=instances())
+def test_a_plan_found_without_the_rows_of_inequalities_is_made_to_keep_them(inst):
+    """`within_rows` hands back a plan that keeps every row of the tightened model: the plan
+    itself if it does, else its orders solved again with the rows."""
+    highs = engine("highs")
+    built = build_model(inst)
+    tightened = tighten(built, highs, lambda: None)
+    x = warm_start(built, highs, tightened.lp, lambda: None)
+    if x is None:
+        return
+    kept = warmstart.within_rows(tightened.built, highs, x)
+    assert kept is not None and tightened.built.model.feasible(kept)
+    if tightened.built.model.feasible(x):
+        assert kept is x
+    shifted = x.copy()
+    stock = built.vars.stock[built.vars.stock >= 0]
+    shifted[stock] -= 1.0  # breaks the stock balances: only the orders are kept
+    again = warmstart.within_rows(tightened.built, highs, shifted)
+    assert again is not None and tightened.built.model.feasible(again)
+    assert np.array_equal(again[built.vars.order], warmstart.fit_orders(built.index, x[built.vars.order],
+                                                                          inst.settings.budget))
+
+
 def test_where_the_mip_engine_has_no_time_the_rounds_resume_beside_the_search(monkeypatch):
     """With two workers and too little time for the MIP engine's set-up, the rounds of
     inequalities resume after fix and optimize's share, the search going on beside them."""

@@ -6,7 +6,9 @@ Each round solves the LP, finds the inequalities its solution breaks
 leaves slack; the engine keeps the LP between rounds (`Engine.relaxation`),
 so each round starts from the last basis. The inequalities are valid for
 every plan, so those kept stay in the model the MIP engine gets: its root
-bound starts where the rounds ended. The last LP solution seeds the warm start.
+bound starts where the rounds ended. The last LP solution seeds the warm start
+(where a second process is free and the time short, the cold LP's does, there, while
+the rounds run: `planner.WARM_APART`).
 
 The first rounds stop while each still raises the bound a little, so that the
 search for plans starts early; `Rounds.more` resumes them on the same LP once
@@ -126,11 +128,12 @@ def separate(sep: cuts.Separator, x: np.ndarray, limit: int) -> tuple[sp.csr_mat
 
 
 def tighten(built: Built, engine: Engine, remaining: Callable[[], float | None],
-            strong: bool = True) -> Tightened:
+            strong: bool = True, before_rounds: Callable[[Result], None] = lambda lp: None) -> Tightened:
     """Add rounds of (l,S) and MIR inequalities to `built`'s model while they raise its LP bound.
 
     With `strong` False, the plain model and its LP solution (the textbook
-    big-M formulation, kept for comparison).
+    big-M formulation, kept for comparison). `before_rounds` is handed the
+    cold LP's solution before the rounds start.
     """
     began, total = time.perf_counter(), remaining()
     budget = clock.share(remaining, SHARE)
@@ -139,6 +142,7 @@ def tighten(built: Built, engine: Engine, remaining: Callable[[], float | None],
     cold = lp.seconds
     if not strong:
         return Tightened(built, lp, relaxation, cold)
+    before_rounds(lp)
 
     def enough(moved: float) -> bool:
         cheap = total is None or time.perf_counter() - began < FINE_SHARE * total

@@ -90,13 +90,9 @@ def warm_start(built: Built, engine: Engine, relaxed: Result,
     if not found:  # e.g. a max_share that the roundings break
         last = engine.solve(fix_orders(built, NOTHING(packs)), remaining(), 0.01)
         return None if last.x is None else model.clean(last.x)
-    chosen = min(found, key=lambda r: r.objective)
-    best = model.clean(chosen.x)
-    if not model.feasible(best):  # the rest of the plan broke an (l,S) inequality: solve it with them
-        again = engine.solve(fix_orders(built, best[v.order]), None, 0.01)
-        if again.x is None:
-            return None
-        chosen, best = again, model.clean(again.x)
+    best = within_rows(built, engine, model.clean(min(found, key=lambda r: r.objective).x))
+    if best is None:
+        return None
     cold = max(r.seconds for r in found)
     if _too_short(remaining, REOPTIMISE * cold):
         return best
@@ -104,6 +100,16 @@ def warm_start(built: Built, engine: Engine, relaxed: Result,
     limit = None if left is None else min(left, REOPTIMISE_MOST * cold)
     free = engine.solve(fix_orders(built, best[v.order], free_packs=True), limit, REOPTIMISE_GAP, start=best)
     return model.clean(free.x) if free.x is not None and free.objective < model.c @ best else best
+
+
+def within_rows(built: Built, engine: Engine, x: np.ndarray) -> np.ndarray | None:
+    """Plan `x`, found without `built`'s rows of inequalities, if it keeps them; else the
+    plan with its orders solved again with them (its LP part can break one, within the
+    solver's tolerances); None if that finds none."""
+    if built.model.feasible(x):
+        return x
+    again = engine.solve(fix_orders(built, x[built.vars.order]), None, 0.01)
+    return None if again.x is None else built.model.clean(again.x)
 
 
 def _while_cheaper(plans: Iterator[Result]) -> Iterator[Result]:
