@@ -62,8 +62,8 @@ WARM_APART = 30.0
 """Where the time left after the cold LP is under this many cold LPs and the pool has a
 process to spare, the warm start runs there from the cold LP while the cut rounds run here
 (`_warm_start`). On the 1,000-item benchmark's largest part (about 20 cold LPs) the rounds
-took 29 s and the warm start after them 16 s more; beside them the plans ended 11,000–14,000
-cheaper, 0.93, 0.93, 0.95% from their bounds against 0.98, 0.99, 1.01% (interleaved runs).
+took 29 s and the warm start after them 16 s more; beside them the plans ended 2,200–16,900
+cheaper, a median 0.95% from their bounds against 0.99% (five interleaved runs each).
 On the 200-item benchmark's (50–100 cold LPs, rounds of 5 s) the plans from the cold LP
 ended 0.3% dearer, 0.73% against 0.44%: there the warm start waits for the rounds' LP."""
 REFIT_SHARE = 0.05
@@ -340,8 +340,9 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
     """Solve; make served quantities whole if need be; never come back empty-handed in time.
 
     Every solve of the run (warm start, MIP, whole-units re-solve) draws on one
-    time budget, so the run as a whole keeps to `limit`. With a `pool`, the warm start
-    runs in one of its processes from the cold LP while the cut rounds run here, and fix and
+    time budget, so the run as a whole keeps to `limit`. With a `pool`, where the time is
+    short (`WARM_APART`), the warm start runs in one of its processes from the cold LP
+    while the cut rounds run here; fix and
     optimize solves as many steps at once as it has processes, and goes on beside
     the MIP engine in all but one of them, or, where the MIP engine would have no time
     after it, beside resumed rounds of inequalities (`MORE_SHARE`). With `capacity`
@@ -358,11 +359,10 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
     def warm_start_apart(lp: Result) -> None:
         if pool is not None and capacity is None and lp.x is not None and \
                 not clock.fits(remaining, WARM_APART * lp.seconds):
-            share = WARM_SHARE if _mip_fits(remaining, lp.seconds, 1 - WARM_SHARE) else 1.0
             left = remaining()
             say("the first plan from this LP in another process, beside the rounds of inequalities")
-            apart.append(pool.executor.submit(_warm_start, built, name, lp,
-                                              None if left is None else share * left, time.time()))
+            apart.append(pool.executor.submit(_warm_start, built, name, lp, None if left is None
+                                              else _warm_share(remaining, lp.seconds) * left, time.time()))
 
     built, relaxed, kept, cold, rounds = tighten(built, solver, remaining, strong, warm_start_apart)
     if relaxed.objective is not None:
@@ -384,8 +384,7 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
         start = apart[0].result()
         start = None if start is None else within_rows(built, solver, start)
     else:
-        warm_share = WARM_SHARE if time_for_mip(1 - WARM_SHARE) else 1.0
-        start = warm_start(built, solver, relaxed, clock.share(remaining, warm_share), kept)
+        start = warm_start(built, solver, relaxed, clock.share(remaining, _warm_share(remaining, cold)), kept)
     del kept  # the engine's copy of the LP: at 10,000 items it held gigabytes through the MIP
     mip = time_for_mip(1.0)  # the warm start may end early and leave the time to the MIP
     mip_follows = time_for_mip(1 - IMPROVE_SHARE)
@@ -446,12 +445,16 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
 
 def _warm_start(built: Built, name: str, relaxed: Result, seconds: float | None, sent: float) -> np.ndarray | None:
     """`warm_start` from the cold LP `relaxed` in a pool's process, within `seconds` of when
-    it was `sent` (`time.time()`), while the cut rounds run in the sender's: slope scaling
-    runs without their rows anyway. On the 1,000-item benchmark's largest part it waited
-    for 29 s of rounds and then took 16 s, with the pool's second process idle (see
-    `WARM_APART`)."""
+    it was `sent` (`time.time()`), while the cut rounds run in the sender's (`WARM_APART`):
+    slope scaling runs without their rows anyway."""
     waited = max(0.0, time.time() - sent)
     return warm_start(built, engine(name), relaxed, clock.budget(None if seconds is None else seconds - waited))
+
+
+def _warm_share(remaining: clock.Remaining, cold: float) -> float:
+    """The share of the time left the warm start may take: `WARM_SHARE` where the MIP
+    engine would fit in the rest, else all of it."""
+    return WARM_SHARE if _mip_fits(remaining, cold, 1 - WARM_SHARE) else 1.0
 
 
 def _mip_fits(remaining: clock.Remaining, cold: float, share: float) -> bool:
