@@ -16,11 +16,13 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
+from threadpoolctl import threadpool_info, threadpool_limits
 
 import replan
 from audit import audit
 from conftest import instance
-from replan import clock, decompose, improve, lagrange, planner, relaxation, report, solvers, split, warmstart
+from replan import (clock, decompose, improve, lagrange, planner, processes, relaxation, report, solvers, split,
+                    warmstart)
 from replan.model import cuts
 from replan.model.build import build_model, with_capacities
 from replan.model.index import build_index
@@ -1063,6 +1065,27 @@ def test_a_solve_with_two_workers_searches_beside_the_mip_and_proves_the_gap():
     assert runs == [(True, 2, False), (True, 1, True)]
     assert plan.status == "optimal" and audit(inst, plan) == []
     assert plan.kpis["bound"] <= plan.objective <= plan.kpis["bound"] * (1 + 1e-3)
+
+
+def _blas_threads(info: list[dict] | None = None) -> set[int]:
+    """The thread counts of the BLAS libraries loaded in this process (or those `info` lists)."""
+    return {lib["num_threads"] for lib in info or threadpool_info() if lib["user_api"] == "blas"}
+
+
+def test_a_solve_and_its_processes_keep_blas_to_one_thread():
+    """OpenBLAS's idle threads spin after each product of long vectors and take the core
+    the other process's HiGHS needs: a solve keeps BLAS to one thread while it runs (seen
+    from its progress lines) and gives the threads back after; a pool's processes keep to
+    one for good."""
+    with threadpool_limits(limits=2, user_api="blas"):
+        seen = []
+        replan.solve(replan.load(replan.sample_path("peak-season")), time_limit=5,
+                     progress=lambda _: seen.append(_blas_threads()))
+        assert seen and all(threads == {1} for threads in seen)
+        assert _blas_threads() == {2}
+    with processes.pool(2) as pool:
+        infos = [pool.submit(threadpool_info) for _ in range(4)]
+        assert all(_blas_threads(info.result()) == {1} for info in infos)
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])

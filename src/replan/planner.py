@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import multiprocessing
 import threading
 import time
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Iterator, TypeVar
 
 import numpy as np
 
-from . import clock, decompose, extract, report, split
+from . import clock, decompose, extract, processes, report, split
 from .improve import Search
 from .instance import Instance
 from .model.build import BUCKETS, Built, build_model, with_capacities
@@ -81,6 +80,7 @@ class Options:
     strong: bool = True
 
 
+@processes.in_one_thread
 def solve(instance: Instance, solver: str | None = None, time_limit: float | None = None,
           mip_gap: float | None = None, progress: Progress | None = None,
           formulation: str | None = None, workers: int = 1, executor: Executor | None = None) -> Plan:
@@ -175,7 +175,7 @@ def _solve_parts(parts: list[Instance], options: Options, say: Progress, workers
             return solve_queue(parts, options, say, pool=pool)
     queues = _queues(sizes, workers)
     with contextlib.ExitStack() as stack:
-        pool = executor or stack.enter_context(_processes(len(queues)))
+        pool = executor or stack.enter_context(processes.pool(len(queues)))
         done = pool.map(solve_queue, [[parts[i] for i in queue] for queue in queues],
                         [options] * len(queues), [None] * len(queues), [time.time()] * len(queues))
         plans: list[Plan] = [None] * len(parts)  # type: ignore[list-item]
@@ -234,6 +234,7 @@ def _queues(sizes: np.ndarray, workers: int) -> list[list[int]]:
     return [queue[::-1] for queue in queues]
 
 
+@processes.in_one_thread
 def solve_queue(parts: list[Instance], options: Options, say: Progress | None = None,
                 sent: float | None = None, pool: StepPool | None = None) -> list[Plan]:
     """Solve parts one after another; each gets the time left in proportion to its size.
@@ -586,13 +587,7 @@ def _step_pool(workers: int) -> Iterator[StepPool | None]:
     if workers < 2:
         yield None
         return
-    with _processes(workers) as executor:
+    with processes.pool(workers) as executor:
         for _ in range(workers):
             executor.submit(engine, "highs")
         yield StepPool(executor, workers)
-
-
-def _processes(n: int) -> ProcessPoolExecutor:
-    """A pool of `n` processes that each start afresh and import replan."""
-    # spawn, not fork: a forked child inherits HiGHS's thread pool half-made and hangs
-    return ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn"))

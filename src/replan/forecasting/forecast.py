@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import concurrent.futures
-import contextlib
-import multiprocessing
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from .. import io
+from .. import io, processes
 from ..errors import InputError, Problem
 from ..instance import Instance
 from ..tables import SERVICE_LEVELS
@@ -27,7 +23,6 @@ from .safety import CLASSES, MEASURES, abc, safety_stock
 DEFAULT_HORIZON = 13
 CHUNK = 50
 """Series per task when forecasting in several processes."""
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 @dataclass(frozen=True)
@@ -211,25 +206,10 @@ def _forecast_all(past: History, horizon: int, season: int, workers: int) -> lis
              for start in range(0, len(past), CHUNK)]
     if workers <= 1 or len(tasks) <= 1:
         return [result for task in tasks for result in _run(task)]
-    context = multiprocessing.get_context("spawn")
-    with _one_thread_each(), concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+    # one BLAS thread each: with a thread pool per process on top of one process per
+    # core, 2 processes ran slower than 1 (docs/benchmarks.md, Forecasting)
+    with processes.pool(workers) as pool:
         return [result for chunk in pool.map(_run, tasks) for result in chunk]
-
-
-@contextlib.contextmanager
-def _one_thread_each() -> Iterator[None]:
-    """Processes started inside get one BLAS/OpenMP thread each: with a thread pool per
-    process on top of one process per core, 2 processes ran slower than 1 (measured)."""
-    saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
-    os.environ.update({name: "1" for name in THREAD_VARIABLES})
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def _run(task: list[tuple]) -> list[SeriesForecast]:
