@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import re
 import sys
 import time
 import weakref
+from concurrent.futures import Executor, Future
 from pathlib import Path
 
 import highspy
@@ -429,6 +431,66 @@ def test_where_the_time_holds_few_cold_lps_the_first_plan_is_found_beside_the_ro
     monkeypatch.setattr(planner, "WARM_APART", 1e9)
     assert not apart(1)
     assert apart(2)
+
+
+class _HeldWarmStart(Executor):
+    """A pool that holds back the warm start sent to it (`_Held`, in `held`) and passes
+    every other call on to `pool`."""
+
+    def __init__(self, pool: Executor) -> None:
+        self.pool, self.held = pool, []
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        if fn is not planner._warm_start:
+            return self.pool.submit(fn, *args, **kwargs)
+        self.held.append(_Held(args))
+        return self.held[-1]
+
+
+class _Held(Future):
+    """A warm start left pending until `come()` runs it here, or its result is asked for."""
+
+    def __init__(self, args: tuple) -> None:
+        super().__init__()
+        self.args = args
+
+    def come(self) -> None:
+        if not self.done():
+            self.set_result(planner._warm_start(*self.args))
+
+    def result(self, timeout=None):
+        self.come()
+        return super().result(timeout)
+
+
+def test_while_the_first_plan_is_found_in_another_process_the_rounds_go_on_here(monkeypatch):
+    """Where the cut rounds end before the warm start beside them, this process resumes
+    them rather than wait, and starts no round once the plan has come."""
+    inst = replan.from_tables(*generate(12, 4, 6))
+    pool = None
+    stops: list[tuple[bool, bool]] = []
+    resume = relaxation.Rounds.more
+
+    @contextlib.contextmanager
+    def held_pool(workers):
+        nonlocal pool
+        with processes.pool(workers) as executor:
+            pool = _HeldWarmStart(executor)
+            yield planner.StepPool(pool, workers)
+
+    def more(rounds, remaining, stop=lambda: False):
+        if not pool.held[0].done():  # the plan comes as the resumed rounds begin
+            before = stop()
+            pool.held[0].come()
+            stops.append((before, stop()))
+        return resume(rounds, remaining, stop)
+
+    monkeypatch.setattr(planner, "WARM_APART", 1e9)
+    monkeypatch.setattr(planner, "_step_pool", held_pool)
+    monkeypatch.setattr(relaxation.Rounds, "more", more)
+    plan = replan.solve(inst, time_limit=5, mip_gap=1e-9, workers=2)
+    assert len(pool.held) == 1 and stops == [(False, True)]
+    assert audit(inst, plan) == [] and plan.kpis["bound"] <= plan.objective + 1e-6
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])

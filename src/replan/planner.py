@@ -343,7 +343,7 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
     Every solve of the run (warm start, MIP, whole-units re-solve) draws on one
     time budget, so the run as a whole keeps to `limit`. With a `pool`, where the time is
     short (`WARM_APART`), the warm start runs in one of its processes from the cold LP
-    while the cut rounds run here; fix and
+    while the cut rounds run here, resumed until it comes if they end first; fix and
     optimize solves as many steps at once as it has processes, and goes on beside
     the MIP engine in all but one of them, or, where the MIP engine would have no time
     after it, beside resumed rounds of inequalities (`MORE_SHARE`). With `capacity`
@@ -366,6 +366,9 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
                                               else _warm_share(remaining, lp.seconds) * left, time.time()))
 
     built, relaxed, kept, cold, rounds = tighten(built, solver, remaining, strong, warm_start_apart)
+    if apart and rounds is not None and not apart[0].done():  # this process would wait for the plan
+        rounds.more(remaining, stop=apart[0].done)
+        built, relaxed = rounds.built, rounds.lp
     if relaxed.objective is not None:
         cuts = built.model.row_blocks.get("cuts")
         added = 0 if cuts is None else cuts.stop - cuts.start

@@ -85,13 +85,14 @@ class Rounds:
         self.base = built.model.shape[0]
         self.seconds = 0.0  # the last round's LP
 
-    def run(self, remaining: clock.Remaining, enough: Callable[[float], bool]) -> None:
+    def run(self, remaining: clock.Remaining, enough: Callable[[float], bool],
+            stop: Callable[[], bool] = lambda: False) -> None:
         """Add the inequalities the LP solution breaks and solve again, until `remaining()` is
-        too short for another round as long as the last, none is broken, or `enough(raise)`
-        says a round's raise of the bound was too small; drop those the new solution leaves
-        slack."""
+        too short for another round as long as the last, none is broken, `enough(raise)`
+        says a round's raise of the bound was too small, or `stop()` before a round; drop
+        those the new solution leaves slack."""
         for _ in range(ROUNDS):
-            if self.lp.x is None or clock.spent(remaining) or not clock.fits(remaining, self.seconds):
+            if self.lp.x is None or stop() or clock.spent(remaining) or not clock.fits(remaining, self.seconds):
                 return
             A, hi = separate(self.sep, self.lp.x, self.limit)
             if not A.shape[0]:
@@ -110,13 +111,13 @@ class Rounds:
             if enough(moved / max(abs(again.objective), 1.0)):
                 return
 
-    def more(self, remaining: clock.Remaining) -> None:
-        """Resume the rounds until `remaining()` is spent, while each raises the bound by
-        `MORE_PROGRESS` or more; with a `MORE_BATCH`th of the inequalities each if fewer
+    def more(self, remaining: clock.Remaining, stop: Callable[[], bool] = lambda: False) -> None:
+        """Resume the rounds until `remaining()` is spent or `stop()`, while each raises the
+        bound by `MORE_PROGRESS` or more; with a `MORE_BATCH`th of the inequalities each if fewer
         than `MORE_BATCH` rounds as long as the last would fit."""
         if not clock.fits(remaining, MORE_BATCH * self.seconds):
             self.limit = -(-self.batch // MORE_BATCH)
-        self.run(remaining, lambda moved: moved < MORE_PROGRESS)
+        self.run(remaining, lambda moved: moved < MORE_PROGRESS, stop)
 
 
 def separate(sep: cuts.Separator, x: np.ndarray, limit: int) -> tuple[sp.csr_matrix, np.ndarray]:
