@@ -1096,14 +1096,11 @@ def test_a_search_with_steps_in_other_processes_never_takes_both_clashing_steps(
     back first is taken (A's plan, 60, or B's, 100, where each neighbourhood alone can gain no
     more); the other clashes and is solved again against it. Both taken would cost 20 and
     order 20 units from a supplier that ships 10."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     inst = _shared_capacity()
     highs = engine("highs")
     built = build_model(inst)
     nothing = built.model.clean(highs.solve(planner._order_nothing(built.model), None, 1e-9).x)
-    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with processes.pool(2) as pool:  # the planner's own pool of step processes
         better = improve.Search(built, highs, nothing).run(lambda: None, pool=pool, lanes=2)
     _assert_feasible(built.model, better)
     assert min(abs(built.model.c @ better - cost) for cost in (60, 100)) < 1e-6
