@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import pickle
 import re
 import sys
 import time
@@ -341,11 +342,14 @@ def test_a_cut_round_stopped_for_time_leaves_the_last_finished_lp_as_the_bound()
         def delete_rows(self, rows) -> None:
             self.lp.delete_rows(rows)
 
+        def basis(self) -> None:
+            return None
+
     class Stopping:
         name = "stopping"
         solve = highs.solve
 
-        def relaxation(self, model) -> StoppedAfterFirst:
+        def relaxation(self, model, basis=None) -> StoppedAfterFirst:
             return StoppedAfterFirst(model)
 
     built = build_model(replan.from_tables(*generate(12, 4, 6)))
@@ -490,6 +494,7 @@ def test_while_the_first_plan_is_found_in_another_process_the_rounds_go_on_here(
     monkeypatch.setattr(relaxation.Rounds, "more", more)
     plan = replan.solve(inst, time_limit=5, mip_gap=1e-9, workers=2)
     assert len(pool.held) == 1 and stops == [(False, True)]
+    assert isinstance(pool.held[0].args[3], solvers.Basis)  # slope scaling starts from the cold LP's
     assert audit(inst, plan) == [] and plan.kpis["bound"] <= plan.objective + 1e-6
 
 
@@ -1188,6 +1193,31 @@ def test_a_kept_relaxation_is_freed_once_dropped(name):
     del kept
     gc.collect()
     assert alive() is None
+
+
+@pytest.mark.parametrize("name", solvers.available())
+def test_an_lp_started_from_another_ones_basis_solves_as_the_model_it_stands_for(name):
+    """Slope scaling's LP starts from the cold LP's basis, sent to another process: the basis
+    survives pickling, HiGHS restarts from it (the same LP again takes no simplex iteration),
+    and with new costs, or a basis of another shape, every engine solves the LP it is given."""
+    built = build_model(replan.from_tables(*generate(12, 4, 6)))
+    e = engine(name)
+    cold = e.relaxation(built.model)
+    first = cold.solve(None)
+    basis = pickle.loads(pickle.dumps(cold.basis()))
+    assert (basis is not None) == (name == "highs")
+    again = e.relaxation(built.model, basis)
+    assert again.solve(None).objective == pytest.approx(first.objective, rel=1e-9)
+    if name == "highs":
+        assert again._h.getInfo().simplex_iteration_count == 0
+    costs = built.model.c * np.random.default_rng(2).uniform(0.5, 1.5, len(built.model.c))
+    scaled = e.relaxation(built.model, basis)
+    scaled.set_costs(costs)
+    assert scaled.solve(None).objective == pytest.approx(
+        e.solve(dataclasses.replace(built.model.relaxed(), c=costs), None, 0.0).objective, rel=1e-7)
+    other = build_model(replan.from_tables(*generate(8, 3, 6))).model
+    assert e.relaxation(other, basis).solve(None).objective == pytest.approx(
+        e.solve(other.relaxed(), None, 0.0).objective, rel=1e-7)
 
 
 @pytest.mark.parametrize("name", solvers.available())

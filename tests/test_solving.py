@@ -38,7 +38,7 @@ class NoIncumbent:
     def available(self) -> bool:
         return True
 
-    def relaxation(self, model) -> ColdRelaxation:
+    def relaxation(self, model, basis=None) -> ColdRelaxation:
         return ColdRelaxation(self, model.relaxed())
 
     def solve(self, model, time_limit, mip_gap, start=None) -> Result:
@@ -95,7 +95,7 @@ def test_the_tightened_lp_bound_counts_when_the_mip_proves_none(monkeypatch):
         def available(self) -> bool:
             return True
 
-        def relaxation(self, model) -> ColdRelaxation:
+        def relaxation(self, model, basis=None) -> ColdRelaxation:
             return ColdRelaxation(self, model.relaxed())
 
         def solve(self, model, time_limit, mip_gap, start=None) -> Result:

@@ -24,7 +24,7 @@ from .model.index import Index, build_index
 from .model.orders import idle_off
 from .model.linear import Compiled
 from .plan import Plan
-from .solvers import Engine, Result, Status, engine
+from .solvers import Basis, Engine, Result, Status, engine
 from .relaxation import tighten
 from .warmstart import fix_orders, warm_start, within_rows
 
@@ -357,15 +357,15 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
     remaining = clock.budget(limit)
     apart: list[Future] = []
 
-    def warm_start_apart(lp: Result) -> None:
+    def warm_start_apart(lp: Result, basis: Basis | None) -> None:
         if pool is not None and capacity is None and lp.x is not None and \
                 not clock.fits(remaining, WARM_APART * lp.seconds):
             left = remaining()
             say("the first plan from this LP in another process, beside the rounds of inequalities")
-            apart.append(pool.executor.submit(_warm_start, built, name, lp, None if left is None
+            apart.append(pool.executor.submit(_warm_start, built, name, lp, basis, None if left is None
                                               else _warm_share(remaining, lp.seconds) * left, time.time()))
 
-    built, relaxed, kept, cold, rounds = tighten(built, solver, remaining, strong, warm_start_apart)
+    built, relaxed, kept, cold, rounds, cold_basis = tighten(built, solver, remaining, strong, warm_start_apart)
     if apart and rounds is not None and not apart[0].done():  # this process would wait for the plan
         rounds.more(remaining, stop=apart[0].done)
         built, relaxed = rounds.built, rounds.lp
@@ -388,7 +388,8 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
         start = apart[0].result()
         start = None if start is None else within_rows(built, solver, start)
     else:
-        start = warm_start(built, solver, relaxed, clock.share(remaining, _warm_share(remaining, cold)), kept)
+        start = warm_start(built, solver, relaxed, clock.share(remaining, _warm_share(remaining, cold)), kept,
+                           cold_basis)
     del kept  # the engine's copy of the LP: at 10,000 items it held gigabytes through the MIP
     mip = time_for_mip(1.0)  # the warm start may end early and leave the time to the MIP
     mip_follows = time_for_mip(1 - IMPROVE_SHARE)
@@ -447,12 +448,14 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
     return result
 
 
-def _warm_start(built: Built, name: str, relaxed: Result, seconds: float | None, sent: float) -> np.ndarray | None:
-    """`warm_start` from the cold LP `relaxed` in a pool's process, within `seconds` of when
-    it was `sent` (`time.time()`), while the cut rounds run in the sender's (`WARM_APART`):
-    slope scaling runs without their rows anyway."""
+def _warm_start(built: Built, name: str, relaxed: Result, basis: Basis | None, seconds: float | None,
+                sent: float) -> np.ndarray | None:
+    """`warm_start` from the cold LP `relaxed` and its `basis` in a pool's process, within
+    `seconds` of when it was `sent` (`time.time()`), while the cut rounds run in the sender's
+    (`WARM_APART`): slope scaling runs without their rows anyway."""
     waited = max(0.0, time.time() - sent)
-    return warm_start(built, engine(name), relaxed, clock.budget(None if seconds is None else seconds - waited))
+    return warm_start(built, engine(name), relaxed, clock.budget(None if seconds is None else seconds - waited),
+                      basis=basis)
 
 
 def _warm_share(remaining: clock.Remaining, cold: float) -> float:

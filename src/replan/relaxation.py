@@ -28,7 +28,7 @@ from . import clock
 from .model import cuts, rounding
 from .model.build import Built
 from .model.linear import Compiled
-from .solvers import Engine, Relaxation, Result, Status
+from .solvers import Basis, Engine, Relaxation, Result, Status
 
 ROUNDS = 20
 """At most this many rounds; in practice the bound stops moving much sooner."""
@@ -66,13 +66,15 @@ class Tightened(NamedTuple):
     """The model with the inequalities its LP relaxation needed, that LP's last solution,
     the LP itself if no inequality was added (kept by the engine for slope scaling, which
     runs without them), the seconds its first, cold solve took (what a MIP engine's root LP
-    costs at least), and the rounds, to resume, if any inequality was added."""
+    costs at least), the rounds, to resume, if any inequality was added, and the cold LP's
+    basis (None if the engine keeps none), from which slope scaling starts its own LP then."""
 
     built: Built
     lp: Result
     kept: Relaxation | None
     cold_seconds: float
     rounds: Rounds | None = None
+    basis: Basis | None = None
 
 
 class Rounds:
@@ -129,12 +131,13 @@ def separate(sep: cuts.Separator, x: np.ndarray, limit: int) -> tuple[sp.csr_mat
 
 
 def tighten(built: Built, engine: Engine, remaining: Callable[[], float | None],
-            strong: bool = True, before_rounds: Callable[[Result], None] = lambda lp: None) -> Tightened:
+            strong: bool = True,
+            before_rounds: Callable[[Result, Basis | None], None] = lambda lp, basis: None) -> Tightened:
     """Add rounds of (l,S) and MIR inequalities to `built`'s model while they raise its LP bound.
 
     With `strong` False, the plain model and its LP solution (the textbook
     big-M formulation, kept for comparison). `before_rounds` is handed the
-    cold LP's solution before the rounds start.
+    cold LP's solution and basis before the rounds start.
     """
     began, total = time.perf_counter(), remaining()
     budget = clock.share(remaining, SHARE)
@@ -143,7 +146,8 @@ def tighten(built: Built, engine: Engine, remaining: Callable[[], float | None],
     cold = lp.seconds
     if not strong:
         return Tightened(built, lp, relaxation, cold)
-    before_rounds(lp)
+    basis = relaxation.basis()
+    before_rounds(lp, basis)
 
     def enough(moved: float) -> bool:
         cheap = total is None or time.perf_counter() - began < FINE_SHARE * total
@@ -153,7 +157,7 @@ def tighten(built: Built, engine: Engine, remaining: Callable[[], float | None],
     rounds.run(budget, enough)
     if rounds.built.model is built.model:
         return Tightened(built, rounds.lp, relaxation, cold)
-    return Tightened(rounds.built, rounds.lp, None, cold, rounds)
+    return Tightened(rounds.built, rounds.lp, None, cold, rounds, basis)
 
 
 def _slack(model: Compiled, x: np.ndarray, base: int) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import ColdRelaxation, Engine, Relaxation, Result, Status
+from .base import Basis, ColdRelaxation, Engine, Relaxation, Result, Status
 from .cbc import CbcEngine
 from .highs import HighsEngine
 from .scip import ScipEngine
@@ -23,4 +23,4 @@ def available() -> list[str]:
     return [name for name, e in ENGINES.items() if e.available()]
 
 
-__all__ = ["ENGINES", "ColdRelaxation", "Engine", "Relaxation", "Result", "Status", "available", "engine"]
+__all__ = ["ENGINES", "Basis", "ColdRelaxation", "Engine", "Relaxation", "Result", "Status", "available", "engine"]

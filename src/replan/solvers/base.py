@@ -37,6 +37,16 @@ class Result:
     message: str = ""
 
 
+@dataclass(frozen=True)
+class Basis:
+    """Which of an LP's columns and rows are basic or at a bound, as small integers an engine
+    reads back (`Engine.relaxation`): picklable, so a process can start another LP of the
+    same shape from it."""
+
+    cols: np.ndarray
+    rows: np.ndarray
+
+
 class Engine(Protocol):
     """A solver adapter. `solve` must honour `time_limit` (seconds) and `mip_gap`."""
 
@@ -50,8 +60,10 @@ class Engine(Protocol):
         costs more than it saves on the many small MIPs of `lagrange`."""
         ...
 
-    def relaxation(self, model: Compiled) -> Relaxation:
-        """`model`'s LP relaxation, kept for a series of solves with rows or costs changed."""
+    def relaxation(self, model: Compiled, basis: Basis | None = None) -> Relaxation:
+        """`model`'s LP relaxation, kept for a series of solves with rows or costs changed;
+        the first solve starts from `basis` (of an LP with the same rows and columns), if
+        the engine can."""
         ...
 
 
@@ -79,6 +91,10 @@ class Relaxation(Protocol):
         keeps none); `lagrange` prices with them."""
         ...
 
+    def basis(self) -> Basis | None:
+        """The basis of the last solve (None if the engine keeps none)."""
+        ...
+
 
 @dataclass
 class ColdRelaxation:
@@ -103,6 +119,9 @@ class ColdRelaxation:
         self.model = dataclasses.replace(self.model, lb=lb, ub=ub)
 
     def duals(self) -> None:
+        return None
+
+    def basis(self) -> None:
         return None
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..model.linear import Compiled
-from .base import ColdRelaxation, Result, Status
+from .base import Basis, ColdRelaxation, Result, Status
 
 
 class CbcEngine:
@@ -23,7 +23,7 @@ class CbcEngine:
             return False
         return pulp.PULP_CBC_CMD(msg=False).available()
 
-    def relaxation(self, model: Compiled) -> ColdRelaxation:
+    def relaxation(self, model: Compiled, basis: Basis | None = None) -> ColdRelaxation:
         return ColdRelaxation(self, model.relaxed())
 
     def solve(self, model: Compiled, time_limit: float | None, mip_gap: float,

@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 from ..model.linear import Compiled
-from .base import ColdRelaxation, Result, Status
+from .base import Basis, ColdRelaxation, Result, Status
 
 
 class ScipEngine:
@@ -20,7 +20,7 @@ class ScipEngine:
             return False
         return model_builder.Solver("scip").solver_is_supported()
 
-    def relaxation(self, model: Compiled) -> ColdRelaxation:
+    def relaxation(self, model: Compiled, basis: Basis | None = None) -> ColdRelaxation:
         return ColdRelaxation(self, model.relaxed())
 
     def solve(self, model: Compiled, time_limit: float | None, mip_gap: float,
