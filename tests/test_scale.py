@@ -360,7 +360,7 @@ def test_a_cut_round_stopped_for_time_leaves_the_last_finished_lp_as_the_bound()
     assert stopped.objective == pytest.approx(cold.objective, rel=1e-9)
 
 
-def test_a_round_starts_only_if_the_time_left_would_fit_one_as_long_as_the_last():
+def test_a_round_starts_only_if_the_time_left_would_fit_one_half_again_as_long_as_the_last():
     """A round cut short adds nothing, and each round's LP takes longer than the last: with
     12 s left after a 10 s round, the rounds stop; with 25 s they go on. Resumed rounds given
     less than four such rounds' time add a quarter of the rows at a time."""
