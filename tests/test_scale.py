@@ -363,7 +363,8 @@ def test_a_cut_round_stopped_for_time_leaves_the_last_finished_lp_as_the_bound()
 def test_a_round_starts_only_if_the_time_left_would_fit_one_half_again_as_long_as_the_last():
     """A round cut short adds nothing, and each round's LP takes longer than the last: with
     12 s left after a 10 s round, the rounds stop; with 25 s they go on. Resumed rounds given
-    less than four such rounds' time add a quarter of the rows at a time."""
+    less than four such rounds' time add a quarter of the rows at a time, even where one full
+    round would not fit."""
     highs = engine("highs")
 
     class Slow:
@@ -393,13 +394,13 @@ def test_a_round_starts_only_if_the_time_left_would_fit_one_half_again_as_long_a
 
     assert rounds_after(12.0)[1].solves == 2 and rounds_after(25.0)[1].solves > 2
     resumed = {}
-    for left in (30.0, 50.0):
+    for left in (14.0, 30.0, 50.0):  # 14 s: no full round (15 s with GROWTH), a quarter one
         rounds, lp = rounds_after(5.0)
         rounds.batch = rounds.limit = 40  # as if the first rounds took 40 rows a family at most
         rounds.more(lambda: left)
         assert len(lp.rows) > 1
         resumed[left] = lp.rows[1]
-    assert resumed[30.0] <= 5 * 10 < resumed[50.0]  # five families of a quarter of 40, or not
+    assert resumed[14.0] <= resumed[30.0] <= 5 * 10 < resumed[50.0]  # five families of a quarter of 40, or not
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])

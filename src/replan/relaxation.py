@@ -123,9 +123,12 @@ class Rounds:
     def more(self, remaining: clock.Remaining, stop: Callable[[], bool] = lambda: False) -> None:
         """Resume the rounds until `remaining()` is spent or `stop()`, while each raises the
         bound by `MORE_PROGRESS` or more; with a `MORE_BATCH`th of the inequalities each if fewer
-        than `MORE_BATCH` rounds as long as the last would fit."""
-        if not clock.fits(remaining, MORE_BATCH * self.seconds):
+        than `MORE_BATCH` rounds as long as the last would fit. A round that small is expected to
+        take a `MORE_BATCH`th of the last one's time (`GROWTH` applies to that), or none would
+        start where one full round does not fit, which is where they are for."""
+        if self.limit == self.batch and not clock.fits(remaining, MORE_BATCH * self.seconds):
             self.limit = -(-self.batch // MORE_BATCH)
+            self.seconds /= MORE_BATCH
         self.run(remaining, lambda moved: moved < MORE_PROGRESS, stop)
 
 
