@@ -400,7 +400,8 @@ def test_a_round_starts_only_if_the_time_left_would_fit_one_half_again_as_long_a
         rounds.more(lambda: left)
         assert len(lp.rows) > 1
         resumed[left] = lp.rows[1]
-    assert resumed[14.0] <= resumed[30.0] <= 5 * 10 < resumed[50.0]  # five families of a quarter of 40, or not
+    # five families of a quarter of 40 rows each, or not
+    assert resumed[14.0] <= resumed[30.0] <= 5 * 10 < resumed[50.0]
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
