@@ -91,7 +91,7 @@ class Rounds:
         self.sep = cuts.separator(built.index, built.vars)
         self.batch = self.limit = max(1000, len(self.sep.pieces.qty) // 4)
         self.base = built.model.shape[0]
-        self.seconds = 0.0  # the last round's LP
+        self.seconds = 0.0  # the last round's LP, or what the next is expected to take (`more`)
 
     def run(self, remaining: clock.Remaining, enough: Callable[[float], bool],
             stop: Callable[[], bool] = lambda: False) -> None:
