@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 
 from .model.build import Built
-from .model.index import Index
 
 TOL = 1e-6
 
@@ -51,19 +50,6 @@ def orders(built: Built, x: np.ndarray) -> pd.DataFrame:
     frame.insert(7, "arrival_date", inst.date(frame["arrival_period"]))
     return frame.sort_values(["order_period", "supplier", "item", "location", "mode"],
                              ignore_index=True)
-
-
-def packs(index: Index, orders: pd.DataFrame) -> np.ndarray:
-    """The packs of every order line in an orders table (`orders` read backwards); an
-    order on a line `index` does not have (a capacity now below its MOQ) counts 0."""
-    keys = ["supplier", "item", "location", "mode"]
-    lines = index.offers[keys].iloc[index.lines["o"].to_numpy(int)].assign(t=index.lines["t"].to_numpy(int))
-    where = pd.MultiIndex.from_frame(lines).get_indexer(
-        pd.MultiIndex.from_frame(orders[keys + ["order_period"]].rename(columns={"order_period": "t"})))
-    result = np.zeros(len(lines))
-    known = where >= 0
-    result[where[known]] = orders["packs"].to_numpy(float)[known]
-    return result
 
 
 def transfers(built: Built, x: np.ndarray) -> pd.DataFrame:

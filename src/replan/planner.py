@@ -26,7 +26,7 @@ from .model.linear import Compiled
 from .plan import Plan
 from .solvers import Basis, Engine, Result, Status, engine
 from .relaxation import tighten
-from .warmstart import fix_orders, warm_start, within_rows
+from .warmstart import warm_start, within_rows
 
 T = TypeVar("T")
 Progress = Callable[[str], None]
@@ -65,9 +65,6 @@ took 29 s and the warm start after them 16 s more; beside them the plans ended 2
 cheaper, a median 0.95% from their bounds against 0.99% (five interleaved runs each).
 On the 200-item benchmark's (50–100 cold LPs, rounds of 5 s) the plans from the cold LP
 ended 0.3% dearer, 0.73% against 0.44%: there the warm start waits for the rounds' LP."""
-REFIT_SHARE = 0.05
-"""Of the time limit, what is kept back, when parts are cut into blocks, for re-solving the
-blocks whose orders together exceed a shared capacity (LPs with every order fixed; `split`)."""
 
 
 @dataclass(frozen=True)
@@ -148,12 +145,8 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
         + "; solving each")
     parts = [split.subset(instance, block) for block in cut]
     left = remaining()  # less the time it took to cut the instance into parts
-    apart = shared and not _one_queue(_sizes(parts), max(1, workers), executor)
-    queue_time = None if left is None else left * (1 - REFIT_SHARE if apart else 1)
-    plans = _solve_parts(parts, dataclasses.replace(options, time_limit=queue_time), say,
-                         max(1, workers), executor, independent=not shared)
-    if shared:
-        plans = _keep_capacities(instance, parts, plans, options, remaining)
+    plans = _solve_parts(parts, dataclasses.replace(options, time_limit=left), say,
+                         max(1, workers), executor, cut)
     unpaid = split.unpaid_shipments(instance, parts, plans) if shared and _planned(plans) else 0.0
     plan = decompose.join(instance, plans, time.perf_counter() - began, unpaid, options.mip_gap)
     say(f"{plan.status} in {plan.kpis['solve_seconds']:.2f} s")
@@ -161,23 +154,26 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
 
 
 def _solve_parts(parts: list[Instance], options: Options, say: Progress, workers: int,
-                 executor: Executor | None, independent: bool = True) -> list[Plan]:
-    """The plans of `parts`, in their order, solved in `workers` queues (`_queues`), or, when
-    one part holds most of the items, that part with fix-and-optimize steps in `workers`
-    processes: the run lasts as long as its solve, which the spare processes then speed. The
-    other parts, if `independent` (none a block of a part, see `split`), are solved beside it
-    (`_beside_the_largest`), else before it in one queue."""
+                 executor: Executor | None, blocks: list[split.Block]) -> list[Plan]:
+    """The plans of `parts`, the sub-instances of `blocks`, in their order, solved in `workers`
+    queues (`_queues`), or, when one part holds most of the items, that part with
+    fix-and-optimize steps in `workers` processes: the run lasts as long as its solve, which
+    the spare processes then speed. The other parts, if independent (none a block of a part,
+    see `split`), are solved beside it (`_beside_the_largest`), else before it in one queue.
+    Queues of blocks solved at once each keep to their share of the capacities the blocks
+    share (`split.queue_shares`)."""
     sizes = _sizes(parts)
     if _one_queue(sizes, workers, executor):
         with _step_pool(workers) as pool:
-            if pool is not None and independent:
+            if pool is not None and all(block.share is None for block in blocks):
                 return _beside_the_largest(parts, options, say, pool)
             return solve_queue(parts, options, say, pool=pool)
     queues = _queues(sizes, workers)
+    n = len(queues)
     with contextlib.ExitStack() as stack:
-        pool = executor or stack.enter_context(processes.pool(len(queues)))
-        done = pool.map(solve_queue, [[parts[i] for i in queue] for queue in queues],
-                        [options] * len(queues), [None] * len(queues), [time.time()] * len(queues))
+        pool = executor or stack.enter_context(processes.pool(n))
+        done = pool.map(solve_queue, [[parts[i] for i in queue] for queue in queues], [options] * n,
+                        [None] * n, [time.time()] * n, [None] * n, split.queue_shares(blocks, queues))
         plans: list[Plan] = [None] * len(parts)  # type: ignore[list-item]
         for queue, queue_plans in zip(queues, done):
             for i, plan in zip(queue, queue_plans):
@@ -236,14 +232,15 @@ def _queues(sizes: np.ndarray, workers: int) -> list[list[int]]:
 
 @processes.in_one_thread
 def solve_queue(parts: list[Instance], options: Options, say: Progress | None = None,
-                sent: float | None = None, pool: StepPool | None = None) -> list[Plan]:
+                sent: float | None = None, pool: StepPool | None = None,
+                share: np.ndarray | None = None) -> list[Plan]:
     """Solve parts one after another; each gets the time left in proportion to its size.
 
     `sent` is when (`time.time()`) the queue was handed to another process: the time it took
     to start there (a spawned process imports replan) counts against the limit. `pool`
     solves the fix-and-optimize steps (`solve_whole`). Each part leaves the supplier
     capacity that the parts before it ordered (blocks of one whole, see `split`, may each
-    use all of it otherwise)."""
+    use all of it otherwise), and keeps to the queue's `share` of it (one per supplier)."""
     waited = 0.0 if sent is None else max(0.0, time.time() - sent)
     began = time.perf_counter() - waited
     left = _sizes(parts).astype(float)
@@ -251,10 +248,10 @@ def solve_queue(parts: list[Instance], options: Options, say: Progress | None = 
     for i, part in enumerate(parts):
         limit = options.time_limit
         if limit is not None:
-            share = left[i] / left[i:].sum()
-            limit = max(clock.MIN_SECONDS, (limit - (time.perf_counter() - began)) * share)
+            portion = left[i] / left[i:].sum()
+            limit = max(clock.MIN_SECONDS, (limit - (time.perf_counter() - began)) * portion)
         plans.append(solve_whole(part, dataclasses.replace(options, time_limit=limit),
-                                 say or (lambda _: None), pool=pool, before=plans))
+                                 say or (lambda _: None), pool=pool, before=plans, share=share))
     return plans
 
 
@@ -262,52 +259,13 @@ def _planned(plans: list[Plan]) -> bool:
     return all(plan.orders is not None for plan in plans)
 
 
-def _keep_capacities(instance: Instance, parts: list[Instance], plans: list[Plan],
-                     options: Options, remaining: clock.Remaining) -> list[Plan]:
-    """Where blocks together exceed a supplier's capacity (each may use all of it, see
-    `split`), each one's orders there are scaled down to its share and the rest of its
-    plan solved again, with everything ordered fixed: an LP. The refits share the time
-    `remaining`."""
-    if not _planned(plans):
-        return plans
-    limits = split.capacity_shares(instance, plans)
-    over = [i for i, rows in enumerate(limits) if not rows.empty]
-    plans = list(plans)
-    for n, i in enumerate(over):
-        left = remaining()
-        plans[i] = _refit(split.with_capacities(parts[i], limits[i]), plans[i], options,
-                          None if left is None else left / (len(over) - n))
-    return plans
-
-
-def _refit(part: Instance, plan: Plan, options: Options, limit: float | None) -> Plan:
-    """`plan`'s orders fitted into `part`'s capacities, and the rest of the plan made anew
-    within `limit` seconds; its bound stays, as it holds for `part` too. Where the orders
-    scaled down break another limit (a supplier's max_share), the part is solved again."""
-    built = build_model(part)
-    fixed = fix_orders(built, extract.packs(built.index, plan.orders))
-    result = engine(options.solver).solve(fixed, limit, options.mip_gap)
-    if result.x is None and result.status == Status.ERROR:
-        # out of time: better late than a plan that orders nothing for a block of items
-        result = engine(options.solver).solve(fixed, None, options.mip_gap)
-    message = "orders scaled down to a supplier capacity shared with other parts"
-    if result.x is not None:
-        kpis = {**plan.kpis, "status": Status.FEASIBLE.value, "message": message}
-        return _plan(built, dataclasses.replace(result, bound=plan.kpis["bound"]), kpis)
-    again = solve_whole(part, dataclasses.replace(options, time_limit=limit), lambda _: None)
-    if again.orders is None:
-        return again
-    bound = min(plan.kpis["bound"] or 0.0, again.objective)
-    return dataclasses.replace(again, kpis={**again.kpis, "bound": bound, "status": Status.FEASIBLE.value,
-                                            "mip_gap": report.gap(again.objective, bound),
-                                            "message": message})
-
-
 def solve_whole(instance: Instance, options: Options, say: Progress, index: Index | None = None,
-                pool: StepPool | None = None, before: list[Plan] | None = None) -> Plan:
+                pool: StepPool | None = None, before: list[Plan] | None = None,
+                share: np.ndarray | None = None) -> Plan:
     """Solve `instance` as one model; `pool`, if given, solves its fix-and-optimize steps.
-    Its plan leaves the supplier capacity that the plans `before`, of other parts of the same
-    whole, use; its bound does not (the parts' bounds add up to one of the whole)."""
+    Its plan keeps to `share` (one per supplier, None: all) of the supplier capacities and
+    leaves what the plans `before`, of other parts of the same whole, use; its bound does not
+    (the parts' bounds add up to one of the whole)."""
     settings = instance.settings
     name, limit, gap = options.solver, options.time_limit, options.mip_gap
     say(f"building the model ({len(instance['items'])} item-locations, {instance.horizon} periods)")
@@ -316,7 +274,7 @@ def solve_whole(instance: Instance, options: Options, say: Progress, index: Inde
     build_seconds = time.perf_counter() - began
     rows, cols = built.model.shape
     say(f"built {cols:,} variables and {rows:,} constraints in {build_seconds:.2f} s; solving with {name}")
-    left = split.capacity_left(built.index, before) if before else None
+    left = split.capacity_left(built.index, before or [], share) if before or share is not None else None
     result = _run(built, name, limit, gap, options.strong, say, pool, left)
     closing = "" if result.x is None or result.bound is None else \
         f", gap {report.gap(result.objective, min(result.bound, result.objective)):.1%}"

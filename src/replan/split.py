@@ -15,9 +15,11 @@ the same main supplier, each solved alone, as a relaxation of the whole:
 
 So the blocks' optima, and their bounds, add up to a lower bound of the
 whole's optimum. Their plans joined pay every shipment in full
-(`unpaid_shipments`), and where together they exceed a capacity,
-`capacity_shares` gives each block its part of it, in proportion to what
-it ordered there, for its orders to be scaled down to (`planner`).
+(`unpaid_shipments`). For the plans to keep to a capacity together, once
+a block has its LP bound its plan keeps to the capacity left to it: blocks
+solved at the same time, in parallel queues, each queue keeps to the sum of
+its blocks' shares of the supplier's offers (`queue_shares`), and within a
+queue each block to what the blocks before it left (`capacity_left`).
 """
 
 from __future__ import annotations
@@ -129,10 +131,29 @@ def _shipments(orders: pd.DataFrame, suppliers: pd.DataFrame) -> float:
     return float(cells["supplier"].map(suppliers.set_index("supplier")["order_cost"]).to_numpy(float).sum())
 
 
-def capacity_left(index: Index, plans: list[Plan]) -> np.ndarray:
-    """S × T: `index`'s supplier capacities less what `plans`, of other parts of the same
-    whole, order from each supplier in each period."""
+def queue_shares(blocks: list[Block], queues: list[list[int]]) -> list[np.ndarray | None]:
+    """For each queue of `blocks` (their numbers) solved at the same time as the others, the
+    share of each supplier's capacity its plans keep to (one value per supplier, in the
+    suppliers table's order; None for a queue of whole parts): the sum of its blocks' shares of
+    the supplier's offers, which add up to 1 over every queue, so that queues that cannot see
+    each other's orders never exceed a capacity together. A supplier no block buys from is
+    left whole to the queue whose parts buy from it."""
+    shares = [block.share for block in blocks if block.share is not None]
+    if not shares:
+        return [None] * len(queues)
+    blocked = np.sum(shares, axis=0) > 0
+    sums = [sum((blocks[i].share for i in queue if blocks[i].share is not None),
+                np.zeros(len(shares[0]))) for queue in queues]
+    return [np.where(blocked, total, 1.0) for total in sums]
+
+
+def capacity_left(index: Index, plans: list[Plan], share: np.ndarray | None = None) -> np.ndarray:
+    """S × T: `share` (one per supplier, None: all) of `index`'s supplier capacities less what
+    `plans`, of other parts of the same whole, order from each supplier in each period."""
     left = index.supplier_capacity.copy()
+    if share is not None:
+        with np.errstate(invalid="ignore"):  # no capacity (inf) and a share of 0
+            left = np.nan_to_num(left * share[:, None], nan=0.0, posinf=np.inf)
     orders = [plan.orders for plan in plans if plan.orders is not None and len(plan.orders)]
     if not orders:
         return left
@@ -142,34 +163,3 @@ def capacity_left(index: Index, plans: list[Plan]) -> np.ndarray:
     np.subtract.at(left, (s[mine], used["order_period"].to_numpy(int)[mine] - 1),
                    used["quantity"].to_numpy(float)[mine])
     return np.maximum(left, 0.0)
-
-
-def capacity_shares(instance: Instance, plans: list[Plan]) -> list[pd.DataFrame]:
-    """For each plan, the supplier capacities (`supplier_capacity` rows) it must keep to for
-    the plans together to keep every capacity; empty where it keeps them already."""
-    used = pd.concat([p.orders.assign(part=i) for i, p in enumerate(plans)])
-    used = used.groupby(["part"] + SUPPLIER_PERIOD, as_index=False)["quantity"].sum()
-    total = used.groupby(SUPPLIER_PERIOD)["quantity"].transform("sum")
-    limit = _capacities(instance, used)
-    over = used[total > limit + 1e-6].assign(
-        capacity=lambda f: limit[f.index] * f["quantity"] / total[f.index])
-    rows = over.rename(columns={"order_period": "period"})[["part", "supplier", "period", "capacity"]]
-    return [rows[rows["part"] == i].drop(columns="part").reset_index(drop=True) for i in range(len(plans))]
-
-
-def _capacities(instance: Instance, cells: pd.DataFrame) -> pd.Series:
-    """Each (supplier, order_period) row's capacity: the supplier's, or the period's override."""
-    base = cells["supplier"].map(instance["suppliers"].set_index("supplier")["capacity"]).astype(float)
-    overrides = instance["supplier_capacity"].set_index(["supplier", "period"])["capacity"]
-    keys = pd.MultiIndex.from_frame(cells[SUPPLIER_PERIOD])
-    found = overrides.reindex(keys).to_numpy(float)
-    return pd.Series(np.where(np.isnan(found), base, found), index=cells.index).fillna(np.inf)
-
-
-def with_capacities(part: Instance, limits: pd.DataFrame) -> Instance:
-    """`part` with its supplier capacities in `limits`' periods lowered to `limits`."""
-    tables = dict(part.tables)
-    kept = tables["supplier_capacity"].merge(limits[["supplier", "period"]], how="left", indicator=True)
-    kept = kept[kept["_merge"] == "left_only"].drop(columns="_merge")
-    tables["supplier_capacity"] = pd.concat([kept, limits], ignore_index=True)
-    return Instance.create(tables, part.settings, [])
