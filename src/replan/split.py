@@ -138,13 +138,12 @@ def queue_shares(blocks: list[Block], queues: list[list[int]]) -> list[np.ndarra
     the supplier's offers, which add up to 1 over every queue, so that queues that cannot see
     each other's orders never exceed a capacity together. A supplier no block buys from is
     left whole to the queue whose parts buy from it."""
-    shares = [block.share for block in blocks if block.share is not None]
-    if not shares:
+    suppliers = next((len(block.share) for block in blocks if block.share is not None), None)
+    if suppliers is None:
         return [None] * len(queues)
-    blocked = np.sum(shares, axis=0) > 0
-    sums = [sum((blocks[i].share for i in queue if blocks[i].share is not None),
-                np.zeros(len(shares[0]))) for queue in queues]
-    return [np.where(blocked, total, 1.0) for total in sums]
+    shares = np.array([np.zeros(suppliers) if block.share is None else block.share for block in blocks])
+    blocked = shares.sum(axis=0) > 0
+    return [np.where(blocked, shares[queue].sum(axis=0), 1.0) for queue in queues]
 
 
 def capacity_left(index: Index, plans: list[Plan], share: np.ndarray | None = None) -> np.ndarray:
