@@ -55,9 +55,11 @@ class Engine(Protocol):
     def available(self) -> bool: ...
 
     def solve(self, model: Compiled, time_limit: float | None, mip_gap: float,
-              start: np.ndarray | None = None, presolve: bool = True) -> Result:
+              start: np.ndarray | None = None, presolve: bool = True, restart: bool = True) -> Result:
         """Solve `model` from plan `start`, if given; `presolve` False skips presolve, which
-        costs more than it saves on the many small MIPs of `lagrange`."""
+        costs more than it saves on the many small MIPs of `lagrange`; `restart` False keeps
+        the MIP from starting over after its root (presolve and root again, with the columns
+        the root fixed), which costs more than it saves on fix and optimize's steps."""
         ...
 
     def relaxation(self, model: Compiled, basis: Basis | None = None) -> Relaxation:

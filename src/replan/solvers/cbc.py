@@ -27,7 +27,7 @@ class CbcEngine:
         return ColdRelaxation(self, model.relaxed())
 
     def solve(self, model: Compiled, time_limit: float | None, mip_gap: float,
-              start: np.ndarray | None = None, presolve: bool = True) -> Result:
+              start: np.ndarray | None = None, presolve: bool = True, restart: bool = True) -> Result:
         import pulp
 
         began = time.perf_counter()

@@ -27,7 +27,7 @@ class HighsEngine:
         return HighsRelaxation(model, basis)
 
     def solve(self, model: Compiled, time_limit: float | None, mip_gap: float,
-              start: np.ndarray | None = None, presolve: bool = True) -> Result:
+              start: np.ndarray | None = None, presolve: bool = True, restart: bool = True) -> Result:
         import highspy
 
         began = time.perf_counter()
@@ -35,6 +35,8 @@ class HighsEngine:
         h.setOptionValue("mip_rel_gap", float(mip_gap))
         if not presolve:
             h.setOptionValue("presolve", "off")
+        if not restart:
+            h.setOptionValue("mip_allow_restart", False)
         if time_limit is not None:
             h.setOptionValue("time_limit", float(time_limit))
             deadline = began + time_limit
@@ -52,7 +54,7 @@ class HighsEngine:
         # HiGHS 1.16.0 can score a MIP start wrongly in its presolved space and return it as
         # optimal at that score, below the true optimum; solved again, without the start
         left = None if time_limit is None else max(began + time_limit - time.perf_counter(), 0.0)
-        again = self.solve(model, left, mip_gap, presolve=presolve)
+        again = self.solve(model, left, mip_gap, presolve=presolve, restart=restart)
         if again.x is not None:
             return dataclasses.replace(again, seconds=time.perf_counter() - began)
         return Result(Status.FEASIBLE, result.x, float(model.c @ result.x), None,

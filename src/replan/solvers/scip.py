@@ -24,7 +24,7 @@ class ScipEngine:
         return ColdRelaxation(self, model.relaxed())
 
     def solve(self, model: Compiled, time_limit: float | None, mip_gap: float,
-              start: np.ndarray | None = None, presolve: bool = True) -> Result:
+              start: np.ndarray | None = None, presolve: bool = True, restart: bool = True) -> Result:
         from ortools.linear_solver.python import model_builder as mb
 
         began = time.perf_counter()
@@ -37,8 +37,9 @@ class ScipEngine:
             for j, value in enumerate(start):
                 m.add_hint(m.var_from_index(j), float(value))
         solver = mb.Solver("scip")
-        solver.set_solver_specific_parameters(f"limits/gap = {mip_gap}"
-                                              + ("" if presolve else "\npresolving/maxrounds = 0"))
+        settings = [f"limits/gap = {mip_gap}"] + ([] if presolve else ["presolving/maxrounds = 0"]) \
+            + ([] if restart else ["presolving/maxrestarts = 0"])
+        solver.set_solver_specific_parameters("\n".join(settings))
         if time_limit is not None:
             solver.set_time_limit_in_seconds(float(time_limit))
         status = solver.solve(m)
