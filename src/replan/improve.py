@@ -7,11 +7,12 @@ stock, service, and its suppliers' shipments) leaves a MIP of a few hundred
 columns (`Compiled.restricted`), which HiGHS solves in 0.3–4 s or stops at
 its share of the time (without restarts: starting over after the root with
 the columns it fixed took 1.6 times as long to the same optima); its plan
-can only be as good as the plan or better, since the plan is feasible for it. The item-locations the plan pays most
-above the LP relaxation go first, counting their share of the supplier
-shipments they order in: there the rounding and slope scaling left the
-most, e.g. weekly orders just below a price break that a larger order every
-few weeks would reach, or a supplier brought in for one item's order.
+can only be as good as the plan or better, since the plan is feasible for
+it. The item-locations the plan pays most above the LP relaxation go first,
+counting their share of the supplier shipments they order in: there the
+rounding and slope scaling left the most, e.g. weekly orders just below a
+price break that a larger order every few weeks would reach, or a supplier
+brought in for one item's order.
 
 The steps are independent MIPs, so a process pool solves several at once,
 each against the plan as it was when sent; `Incumbent` merges what they
@@ -42,10 +43,10 @@ are then left to finish on their own)."""
 MIN_STEP = 1.0
 """The least time a neighbourhood gets: below it HiGHS seldom gets past its root's cuts to the
 heuristics that find its plans. From the same plan, in 40 s with two processes, the
-1,000-item benchmark's largest part gained 73,000–76,000 with 0.5 s a step (148 steps, 19 closed),
-102,000–105,000 with 0.75–1.5 s (67–110 steps) and 93,000 with 2 s; the 200-item one's, in
-30 s, 46,000 with 0.5 s and 51,000–53,000 with 1–1.5 s. (0.25 s found a third of what 0.5 s
-found.)"""
+1,000-item benchmark's largest part gained 73,000–76,000 with 0.5 s a step (148–149 steps,
+17–19 closed), 102,000–105,000 with 0.75–1.5 s (67–110 steps) and 93,000 with 2 s; the
+200-item one's, in 30 s, 46,000 with 0.5 s and 51,000–53,000 with 1–1.5 s. (0.25 s found a
+third of what 0.5 s found.)"""
 RETRY = 5.0
 """A neighbourhood stopped at its time limit with no cheaper plan is queued once more with
 this many times its time, ranked as if it weighed this many times less. HiGHS finds most

@@ -59,7 +59,8 @@ class Engine(Protocol):
         """Solve `model` from plan `start`, if given; `presolve` False skips presolve, which
         costs more than it saves on the many small MIPs of `lagrange`; `restart` False keeps
         the MIP from starting over after its root (presolve and root again, with the columns
-        the root fixed), which costs more than it saves on fix and optimize's steps."""
+        the root fixed), which costs more than it saves on fix and optimize's steps (HiGHS and
+        SCIP turn their restarts off; CBC ignores `restart`)."""
         ...
 
     def relaxation(self, model: Compiled, basis: Basis | None = None) -> Relaxation:
