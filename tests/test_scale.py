@@ -1057,6 +1057,29 @@ def test_fix_and_optimize_solves_its_steps_without_restarts():
     assert built.model.c @ better == pytest.approx(133)
 
 
+def test_the_planner_sends_fix_and_optimize_steps_to_scip_or_else_to_its_own_engine(monkeypatch):
+    """SCIP closes the steps' small MIPs sooner than HiGHS (`improve.STEP_ENGINE`), so the
+    planner hands the search SCIP whatever engine it was asked for; where SCIP is not
+    installed, the engine it was asked for. Either way the item comes to its optimum (133)."""
+    inst = _lot_sizing([10, 1, 1, 10], unit_price=0.0)
+    given = []
+    search = improve.Search.__init__
+
+    def spy(self, built, step_engine, *args, **kwargs):
+        given.append(step_engine.name)
+        search(self, built, step_engine, *args, **kwargs)
+
+    monkeypatch.setattr(improve.Search, "__init__", spy)
+    for name in ("highs", "cbc"):
+        assert replan.solve(inst, solver=name, mip_gap=1e-9).objective == pytest.approx(133)
+    assert given == ["scip", "scip"]
+    monkeypatch.setattr(type(engine("scip")), "available", lambda self: False)
+    given.clear()
+    for name in ("highs", "cbc"):
+        assert replan.solve(inst, solver=name, mip_gap=1e-9).objective == pytest.approx(133)
+    assert given == ["highs", "cbc"]
+
+
 def test_fix_and_optimize_gathers_weekly_orders_to_reach_a_price_break():
     """10 a week for 4 weeks at 10 a unit, 8 from 40 units, holding 1 a unit-week: the plan
     that orders each week (400) is one item-location away from one order of 40

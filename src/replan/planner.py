@@ -17,7 +17,7 @@ from typing import Callable, Iterator, TypeVar
 import numpy as np
 
 from . import clock, decompose, extract, processes, report, split
-from .improve import Search
+from .improve import Search, step_engine
 from .instance import Instance
 from .model.build import BUCKETS, Built, build_model, with_capacities
 from .model.index import Index, build_index
@@ -356,7 +356,7 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
     search = None
     if start is not None and relaxed.objective is not None and not _proven(built, start, relaxed, gap):
         say(f"first plan {_within(built, start, relaxed)}; improving it one item-location at a time")
-        search = Search(built, solver, start, relaxed.x)
+        search = Search(built, step_engine(solver), start, relaxed.x)
         # all the time if neither more rounds nor the MIP (with its set-up time) follow
         later = rounds is not None or mip_follows
         start = search.run(clock.share(remaining, IMPROVE_SHARE if later else 1.0), **_lanes(pool))
