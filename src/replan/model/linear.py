@@ -74,6 +74,12 @@ class Compiled:
         slack = tol * (1.0 + np.abs(activity))
         return bool(np.all(activity >= self.row_lo - slack) and np.all(activity <= self.row_hi + slack))
 
+    def held(self, x: np.ndarray) -> "Compiled":
+        """The LP left when every integer column is held at `x`'s value, rounded."""
+        whole = np.round(x)
+        return replace(self, lb=np.where(self.integer, whole, self.lb), ub=np.where(self.integer, whole, self.ub),
+                       integer=np.zeros_like(self.integer))
+
     def relaxed(self) -> "Compiled":
         """The LP relaxation: every integer column made continuous."""
         return replace(self, integer=np.zeros_like(self.integer))
