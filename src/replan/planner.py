@@ -88,7 +88,8 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
     instance : Instance
         From `replan.load` or `replan.from_tables`.
     solver : {"highs", "cbc", "scip"}, optional
-        The engine; default the instance's `settings.solver` (HiGHS).
+        The engine of the whole model; default the instance's `settings.solver` (HiGHS).
+        Fix and optimize's small MIPs go to SCIP where it is installed (`improve.step_engine`).
     time_limit : float, optional
         Seconds for the solve; the best plan found by then is returned with
         status "feasible" and its proven gap.

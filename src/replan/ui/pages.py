@@ -219,7 +219,8 @@ def settings_panel(scenario: Scenario) -> None:
                               help=SETTINGS["horizon"][1])
     solvers = available_solvers()
     solver = st.selectbox("Solver", solvers, key=f"solver:{key}",
-                          index=solvers.index(s.get("solver", "highs")) if s.get("solver", "highs") in solvers else 0)
+                          index=solvers.index(s.get("solver", "highs")) if s.get("solver", "highs") in solvers else 0,
+                          help=SETTINGS["solver"][1])
     limit = st.number_input("Time limit (s)", min_value=1.0, value=float(s.get("time_limit") or 10),
                             key=f"limit:{key}", help=SETTINGS["time_limit"][1])
     gap = st.number_input("Relative gap", min_value=0.0, max_value=1.0, format="%.3f",
