@@ -49,7 +49,9 @@ heuristics that find its plans. From the same plan, in 40 s with two processes, 
 1,000-item benchmark's largest part gained 73,000–76,000 with 0.5 s a step (148–149 steps,
 17–19 closed), 102,000–105,000 with 0.75–1.5 s (67–110 steps) and 93,000 with 2 s; the
 200-item one's, in 30 s, 46,000 with 0.5 s and 51,000–53,000 with 1–1.5 s. (0.25 s found a
-third of what 0.5 s found.)"""
+third of what 0.5 s found.) With the steps in SCIP (`STEP_ENGINE`), the 1,000-item part gained
+90,000 with 0.5 s, 115,000–118,000 with 0.75–1 s and 121,000 with 1.5 s; end to end, 1.5 s
+gave plans no cheaper than 1 s (three interleaved pairs at 1,000 items)."""
 STEP_ENGINE = "scip"
 """The engine for the steps' MIPs where it is installed. On twelve steps of the 1,000-item
 benchmark's largest part (250–410 columns, 90–190 integer, from the plan its search starts
@@ -63,7 +65,8 @@ this many times its time, ranked as if it weighed this many times less. HiGHS fi
 steps' plans at the end of its root, which some take seconds to reach: on the 1,000-item
 benchmark's largest part, 4 of the 25 neighbourhoods ranked first found nothing in 0.5 s
 and 10,200 together in 2.2–3.1 s, a sixth of what the 25 could gain, at a rate (3,500 a
-second) that the neighbourhoods ranked 20th to 30th no longer reach (2,200 a second)."""
+second) that the neighbourhoods ranked 20th to 30th no longer reach (2,200 a second). (Measured
+with the steps in HiGHS, before `STEP_ENGINE`; not measured again with SCIP.)"""
 
 
 def fix_and_optimize(built: Built, engine: Engine, x: np.ndarray, remaining: clock.Remaining,
