@@ -170,7 +170,7 @@ def test_edit_a_cell_solve_and_download_the_workbook(page, tmp_path):
         pytest.fail(f"expected {expected!r} after the edit, the page says "
                     f"{page.get_by_text('Total demand:').inner_text()!r}")
 
-    page.get_by_test_id("stSidebar").get_by_role("button", name="Solve").click()
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Solve", exact=True).click()
     page.get_by_test_id("stSidebar").get_by_text(re.compile(r"^(optimal|feasible) in .*, gap")).wait_for()
     _go(page, "Plan")
     assert _number(_metric(page, "Total cost")) > cost
@@ -218,7 +218,7 @@ def test_upload_sales_forecast_and_plan_on_the_forecast(page, tmp_path):
     page.locator(".vega-embed").first.wait_for()  # the chart draws after its heading
     page.get_by_role("button", name=re.compile(r"^Use in a new scenario")).click()
     page.get_by_role("heading", name="Forecast · demo + forecast").wait_for()
-    page.get_by_test_id("stSidebar").get_by_role("button", name="Solve").click()
+    page.get_by_test_id("stSidebar").get_by_role("button", name="Solve", exact=True).click()
     page.get_by_test_id("stSidebar").get_by_text(re.compile(r"^(optimal|feasible) in .*, gap")).wait_for()
     _go(page, "Plan")
     assert _number(_metric(page, "Total cost")) > 0
