@@ -23,10 +23,10 @@ change that no longer fits beside those taken since.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import threading
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
-import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
