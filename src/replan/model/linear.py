@@ -75,10 +75,9 @@ class Compiled:
         return bool(np.all(activity >= self.row_lo - slack) and np.all(activity <= self.row_hi + slack))
 
     def held(self, x: np.ndarray) -> "Compiled":
-        """The LP left when every integer column is held at `x`'s value, rounded."""
-        whole = np.round(x)
-        return replace(self, lb=np.where(self.integer, whole, self.lb), ub=np.where(self.integer, whole, self.ub),
-                       integer=np.zeros_like(self.integer))
+        """The LP relaxation with every integer column held at its value in `x` made exact (`clean`)."""
+        x = self.clean(x)
+        return replace(self.relaxed(), lb=np.where(self.integer, x, self.lb), ub=np.where(self.integer, x, self.ub))
 
     def relaxed(self) -> "Compiled":
         """The LP relaxation: every integer column made continuous."""
