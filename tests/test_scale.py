@@ -361,6 +361,71 @@ def test_a_cut_round_stopped_for_time_leaves_the_last_finished_lp_as_the_bound()
     assert stopped.objective == pytest.approx(cold.objective, rel=1e-9)
 
 
+def test_a_round_stopped_for_time_goes_on_where_it_stopped_when_the_rounds_resume():
+    """A round's LP stopped because the time is spent keeps its rows in the engine, out of the
+    model and the bound, and finishes at the next call: the bound is then the one the round
+    gives uninterrupted. Stopped in the first rounds (`tighten`), the engine's LP, handed on
+    to slope scaling, is the model's again."""
+    highs = engine("highs")
+    built = build_model(replan.from_tables(*generate(12, 4, 6)))
+    clock_ = {"left": None}
+
+    class Stopped:
+        """HiGHS's kept LP; the `stop`th solve ends at once, out of time."""
+
+        def __init__(self, model, stop: int) -> None:
+            self.lp, self.solves, self.stop = highs.relaxation(model), 0, stop
+
+        def solve(self, time_limit) -> solvers.Result:
+            self.solves += 1
+            if self.solves == self.stop:
+                clock_["left"] = 0.0
+                return solvers.Result(solvers.Status.ERROR, message="time limit reached")
+            return self.lp.solve(time_limit)
+
+        def rows(self) -> int:
+            return self.lp._h.getNumRow()
+
+        def add_rows(self, A, lo, hi) -> None:
+            self.lp.add_rows(A, lo, hi)
+
+        def delete_rows(self, rows) -> None:
+            self.lp.delete_rows(rows)
+
+        def basis(self) -> None:
+            return None
+
+    def rounds(stop: int) -> tuple[relaxation.Rounds, Stopped]:
+        clock_["left"] = None
+        lp = Stopped(built.model, stop)
+        return relaxation.Rounds(built, lp, lp.solve(None)), lp
+
+    uninterrupted, _ = rounds(0)
+    uninterrupted.run(lambda: None, lambda moved: True)
+    stopped, lp = rounds(2)
+    cold = stopped.lp
+    stopped.run(lambda: clock_["left"], lambda moved: True)
+    assert stopped.lp is cold and stopped.built is built and lp.rows() > built.model.shape[0]
+    clock_["left"] = None
+    stopped.run(lambda: None, lambda moved: True)
+    assert uninterrupted.lp.objective > cold.objective + 1.0  # the round matters here
+    assert stopped.lp.objective == pytest.approx(uninterrupted.lp.objective, rel=1e-9)
+    assert lp.rows() == stopped.built.model.shape[0] == uninterrupted.built.model.shape[0]
+
+    class Stopping:
+        name = "stopping"
+        solve = highs.solve
+
+        def relaxation(self, model, basis=None) -> Stopped:
+            self.lp = Stopped(model, 2)
+            return self.lp
+
+    clock_["left"] = None
+    stopping = Stopping()
+    first = tighten(built, stopping, lambda: clock_["left"])
+    assert first.rounds is None and first.kept is stopping.lp and stopping.lp.rows() == built.model.shape[0]
+
+
 def test_a_round_starts_only_if_the_time_left_would_fit_one_half_again_as_long_as_the_last():
     """A round cut short adds nothing, and each round's LP takes longer than the last: with
     12 s left after a 10 s round, the rounds stop; with 25 s they go on. Resumed rounds given

@@ -47,10 +47,11 @@ on a 500-item block of the 10,000-item benchmark one round took 5 s and the next
 3.6% with one round)."""
 GROWTH = 1.5
 """A round starts only if the time left holds this many LPs as long as the last round's: each
-round's LP has more rows and takes longer, and one stopped by the time limit adds nothing. On
-the 1,000-item benchmark's largest part the rounds' LPs took 11–13 s, then 15–16 s, 15 s (the
-first rounds' time ran out 14 s after the first, and the second, started, was stopped 12 s
-later in one run of two); on a 500-item block of the 10,000-item benchmark 5 s, then 14 s."""
+round's LP has more rows and takes longer, and one stopped by the time limit adds nothing
+until the rounds resume (`Rounds.pending`). On the 1,000-item benchmark's largest part the
+rounds' LPs took 11–13 s, then 15–16 s, 15 s (the first rounds' time ran out 14 s after the
+first, and the second, started, was stopped 12 s later in one run of two); on a 500-item
+block of the 10,000-item benchmark 5 s, then 14 s."""
 MORE_PROGRESS = 2e-5
 """Resumed rounds stop when one raises the bound by less than this fraction. They tail off:
 on the 1,000-item benchmark's largest part the first 5 resumed rounds raised the bound by
@@ -60,9 +61,9 @@ MORE_BATCH = 4
 """Where fewer than this many rounds as long as the last would fit in the time given, resumed
 rounds add 1/MORE_BATCH of the first rounds' inequalities per family each. Re-solving the LP
 takes longer the more rows come at once, and a round cut short by the time limit adds
-nothing. On the 1,000-item benchmark's largest part, a full batch (about 21,000 rows) took
-10.7–13.6 s alone; with fix and optimize running beside it, the one round did not finish in
-the 17 s it had and the bound did not move. Alone, in 17 s, a full batch raised the bound by
+nothing until it is resumed. On the 1,000-item benchmark's largest part, a full batch (about
+21,000 rows) took 10.7–13.6 s alone; with fix and optimize running beside it, the one round
+did not finish in the 17 s it had and the bound did not move. Alone, in 17 s, a full batch raised the bound by
 6,340 in one round, a quarter (about 7,700 rows, 4.7–5.6 s a round) by 8,466 in three. Where
 rounds are quick (1–2 s at 200 items), quarter batches raised the bound less: 4,138,402,
 4,137,962, 4,138,184 against 4,138,717, 4,138,764, 4,139,086 (interleaved runs)."""
@@ -92,33 +93,54 @@ class Rounds:
         self.batch = self.limit = max(1000, len(self.sep.pieces.qty) // 4)
         self.base = built.model.shape[0]
         self.seconds = 0.0  # the last round's LP, or what the next is expected to take (`more`)
+        self.pending: Compiled | None = None  # with a round whose LP ran out of time (`run`)
+        self.paused = 0.0  # the seconds that LP has run so far
 
     def run(self, remaining: clock.Remaining, enough: Callable[[float], bool],
             stop: Callable[[], bool] = lambda: False) -> None:
         """Add the inequalities the LP solution breaks and solve again, until `remaining()` is
         too short for another round `GROWTH` times as long as the last, none is broken, `enough(raise)`
         says a round's raise of the bound was too small, or `stop()` before a round; drop
-        those the new solution leaves slack."""
+        those the new solution leaves slack. A round whose LP runs out of time keeps its rows
+        in the engine and its LP goes on where it stopped at the next call (`pending`)."""
         for _ in range(ROUNDS):
-            if self.lp.x is None or stop() or clock.spent(remaining) or \
-                    not clock.fits(remaining, GROWTH * self.seconds):
+            if self.lp.x is None or stop() or clock.spent(remaining):
                 return
-            A, hi = separate(self.sep, self.lp.x, self.limit)
-            if not A.shape[0]:
+            if self.pending is None and not self._separate(remaining):
                 return
-            lo = np.full(len(hi), -np.inf)
-            model = self.built.model.with_rows("cuts", A, lo, hi)
-            self.relaxation.add_rows(A, lo, hi)
             again = self.relaxation.solve(remaining())
-            if again.status != Status.OPTIMAL:  # out of time: the last LP stands
-                self.relaxation.delete_rows(np.arange(model.shape[0] - len(hi), model.shape[0]))
+            if again.status != Status.OPTIMAL:
+                self.paused += again.seconds
+                if not clock.spent(remaining):  # failed, not stopped: the last LP stands
+                    self.abandon()
                 return
-            moved, self.lp, self.seconds = again.objective - self.lp.objective, again, again.seconds
+            model, self.pending = self.pending, None
+            moved, self.lp = again.objective - self.lp.objective, again
+            self.seconds, self.paused = self.paused + again.seconds, 0.0
             slack = self.base + np.flatnonzero(_slack(model, again.x, self.base))
             self.built = dataclasses.replace(self.built, model=model.without_rows("cuts", slack))
             self.relaxation.delete_rows(slack)
             if enough(moved / max(abs(again.objective), 1.0)):
                 return
+
+    def abandon(self) -> None:
+        """Drop the round whose LP ran out of time, if any: the engine's LP is the last one solved."""
+        if self.pending is not None:
+            self.relaxation.delete_rows(np.arange(self.built.model.shape[0], self.pending.shape[0]))
+            self.pending, self.paused = None, 0.0
+
+    def _separate(self, remaining: clock.Remaining) -> bool:
+        """Add the inequalities the LP solution breaks to the engine's LP and to `pending`, if
+        a round `GROWTH` times as long as the last fits in `remaining()` and any is broken."""
+        if not clock.fits(remaining, GROWTH * self.seconds):
+            return False
+        A, hi = separate(self.sep, self.lp.x, self.limit)
+        if not A.shape[0]:
+            return False
+        lo = np.full(len(hi), -np.inf)
+        self.pending = self.built.model.with_rows("cuts", A, lo, hi)
+        self.relaxation.add_rows(A, lo, hi)
+        return True
 
     def more(self, remaining: clock.Remaining, stop: Callable[[], bool] = lambda: False) -> None:
         """Resume the rounds until `remaining()` is spent or `stop()`, while each raises the
@@ -167,7 +189,8 @@ def tighten(built: Built, engine: Engine, remaining: Callable[[], float | None],
 
     rounds = Rounds(built, relaxation, lp)
     rounds.run(budget, enough)
-    if rounds.built.model is built.model:
+    if rounds.built.model is built.model:  # slope scaling gets the LP as built
+        rounds.abandon()
         return Tightened(built, rounds.lp, relaxation, cold)
     return Tightened(rounds.built, rounds.lp, None, cold, rounds, basis)
 
