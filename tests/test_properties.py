@@ -49,10 +49,12 @@ def test_single_item_reaches_the_wagner_whitin_optimum(demand, setup, holding):
 
 
 @st.composite
-def instances(draw):
-    """Small valid instances that switch every feature of the contract on or off."""
+def instances(draw, shared: bool = False):
+    """Small valid instances that switch every feature of the contract on or off. With
+    `shared`, two or three items that S1, with a capacity of 15 a period, offers: a
+    capacity that plans made apart (blocks, queues) must share."""
     T = draw(st.integers(2, 5))
-    n_items = draw(st.integers(1, 3))
+    n_items = draw(st.integers(2 if shared else 1, 3))
     two_locations = draw(st.booleans())
     locations = ["main", "branch"] if two_locations else ["main"]
     items = {"item": [], "location": [], "holding_cost": [], "backorder_cost": [], "initial_inventory": [],
@@ -67,7 +69,7 @@ def instances(draw):
             items["safety_stock"].append(draw(st.sampled_from([0, 0, 5])))
             items["lost_sales"].append(draw(st.booleans()))
             items["max_backorder_periods"].append(None)
-    suppliers = {"supplier": ["S1", "S2"], "capacity": [draw(st.sampled_from([None, 15, 40])), None],
+    suppliers = {"supplier": ["S1", "S2"], "capacity": [15 if shared else draw(st.sampled_from([None, 15, 40])), None],
                  "order_cost": [draw(st.sampled_from([0, 10])), 0],
                  "max_share": [1.0, draw(st.sampled_from([1.0, 0.7]))]}
     offers = {k: [] for k in ("supplier", "item", "location", "mode", "unit_price", "lead_time", "moq",

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, event, given, settings, strategies as st
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import replan
@@ -921,11 +921,12 @@ def test_blocks_bound_the_optimum_and_their_joined_plan_passes_the_audit(inst, m
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
-@given(inst=instances())
+@given(inst=instances(shared=True))
 def test_blocks_solved_in_two_queues_at_once_keep_every_shared_capacity(inst, monkeypatch):
     """For every instance cut into one block per item-location and dealt to two queues that
     run at once (threads here, processes or a cluster otherwise), each queue keeping to its
-    share of the capacities: the joined plan keeps every rule, shared capacities included."""
+    share of the capacities: the joined plan keeps every rule, shared capacities included.
+    Two or three items share S1's capacity of 15 a period (`instances(shared=True)`)."""
     whole = planner.solve_whole(inst, planner.Options("highs", None, 1e-9), lambda _: None)
     if whole.status != "optimal":
         return
@@ -934,6 +935,13 @@ def test_blocks_solved_in_two_queues_at_once_keep_every_shared_capacity(inst, mo
     assert blocks.status in ("optimal", "feasible"), blocks.kpis["message"]
     assert blocks.kpis["bound"] <= whole.objective + 1e-6 * max(1.0, whole.objective)
     assert audit(inst, blocks) == []
+    event(f"S1's capacity binds in the joined plan: {_binds(blocks, 'S1', 15)}")
+
+
+def _binds(plan: replan.Plan, supplier: str, capacity: float) -> bool:
+    """Whether `plan` orders all of `supplier`'s `capacity` in some period from two items or more."""
+    orders = plan.orders[plan.orders["supplier"] == supplier].groupby("order_period")
+    return bool(((orders["quantity"].sum() >= capacity - 1e-6) & (orders["item"].nunique() > 1)).any())
 
 
 def _parts(inst) -> int:
