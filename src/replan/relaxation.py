@@ -60,12 +60,12 @@ benchmark's, 10 rounds (10 s) by 0.13% in all, the 15 after by 0.03%."""
 MORE_BATCH = 4
 """Where fewer than this many rounds as long as the last would fit in the time given, resumed
 rounds add 1/MORE_BATCH of the first rounds' inequalities per family each. Re-solving the LP
-takes longer the more rows come at once, and a round cut short by the time limit adds
-nothing until it is resumed. On the 1,000-item benchmark's largest part, a full batch (about
-21,000 rows) took 10.7–13.6 s alone; with fix and optimize running beside it, the one round
-did not finish in the 17 s it had and the bound did not move. Alone, in 17 s, a full batch raised the bound by
-6,340 in one round, a quarter (about 7,700 rows, 4.7–5.6 s a round) by 8,466 in three. Where
-rounds are quick (1–2 s at 200 items), quarter batches raised the bound less: 4,138,402,
+takes longer the more rows come at once, and a round cut short by the time limit adds nothing
+until it is resumed. On the 1,000-item benchmark's largest part, a full batch (about 21,000
+rows) took 10.7–13.6 s alone; with fix and optimize running beside it, the one round did not
+finish in the 17 s it had and the bound did not move. Alone, in 17 s, a full batch raised the
+bound by 6,340 in one round, a quarter (about 7,700 rows, 4.7–5.6 s a round) by 8,466 in three.
+Where rounds are quick (1–2 s at 200 items), quarter batches raised the bound less: 4,138,402,
 4,137,962, 4,138,184 against 4,138,717, 4,138,764, 4,139,086 (interleaved runs)."""
 
 
