@@ -321,30 +321,37 @@ def test_warm_start_its_improvement_and_every_slope_scaling_plan_are_feasible(in
         assert plans[0].objective >= built.model.c @ x - 1e-6 * max(1.0, abs(plans[0].objective))
 
 
+class _KeptLP:
+    """HiGHS's kept LP (`Engine.relaxation`), for tests to change what its solves report."""
+
+    def __init__(self, model) -> None:
+        self.lp, self.solves = engine("highs").relaxation(model), 0
+
+    def rows(self) -> int:
+        return self.lp._h.getNumRow()
+
+    def add_rows(self, A, lo, hi) -> None:
+        self.lp.add_rows(A, lo, hi)
+
+    def delete_rows(self, rows) -> None:
+        self.lp.delete_rows(rows)
+
+    def basis(self) -> None:
+        return None
+
+
 def test_a_cut_round_stopped_for_time_leaves_the_last_finished_lp_as_the_bound():
     """A round's LP stopped when the rounds' time is spent is no bound; the one before stands."""
     highs = engine("highs")
 
-    class StoppedAfterFirst:
+    class StoppedAfterFirst(_KeptLP):
         """HiGHS's kept LP, every solve after the first stopped short of optimal."""
-
-        def __init__(self, model) -> None:
-            self.lp, self.solves = highs.relaxation(model), 0
 
         def solve(self, time_limit) -> solvers.Result:
             self.solves += 1
             result = self.lp.solve(time_limit)
             return result if self.solves == 1 else dataclasses.replace(
                 result, status=solvers.Status.FEASIBLE, bound=None)
-
-        def add_rows(self, A, lo, hi) -> None:
-            self.lp.add_rows(A, lo, hi)
-
-        def delete_rows(self, rows) -> None:
-            self.lp.delete_rows(rows)
-
-        def basis(self) -> None:
-            return None
 
     class Stopping:
         name = "stopping"
@@ -370,11 +377,12 @@ def test_a_round_stopped_for_time_goes_on_where_it_stopped_when_the_rounds_resum
     built = build_model(replan.from_tables(*generate(12, 4, 6)))
     clock_ = {"left": None}
 
-    class Stopped:
+    class Stopped(_KeptLP):
         """HiGHS's kept LP; the `stop`th solve ends at once, out of time."""
 
         def __init__(self, model, stop: int) -> None:
-            self.lp, self.solves, self.stop = highs.relaxation(model), 0, stop
+            super().__init__(model)
+            self.stop = stop
 
         def solve(self, time_limit) -> solvers.Result:
             self.solves += 1
@@ -382,18 +390,6 @@ def test_a_round_stopped_for_time_goes_on_where_it_stopped_when_the_rounds_resum
                 clock_["left"] = 0.0
                 return solvers.Result(solvers.Status.ERROR, message="time limit reached")
             return self.lp.solve(time_limit)
-
-        def rows(self) -> int:
-            return self.lp._h.getNumRow()
-
-        def add_rows(self, A, lo, hi) -> None:
-            self.lp.add_rows(A, lo, hi)
-
-        def delete_rows(self, rows) -> None:
-            self.lp.delete_rows(rows)
-
-        def basis(self) -> None:
-            return None
 
     def rounds(stop: int) -> tuple[relaxation.Rounds, Stopped]:
         clock_["left"] = None

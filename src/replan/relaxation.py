@@ -149,7 +149,8 @@ class Rounds:
         `MORE_BATCH`th of the last one's time, which `GROWTH` then weighs: measured against a
         full round's, none started where one full round did not fit, which is where they are
         for (the 1,000-item benchmark's resumed rounds: 6.6 s and 5.6 s where 19.5–21 s were
-        left after a 15–17 s round)."""
+        left after a 15–17 s round). A round stopped for time (`pending`) is finished first,
+        whatever the time left: what its LP has done is not lost."""
         if self.limit == self.batch and not clock.fits(remaining, MORE_BATCH * self.seconds):
             self.limit = -(-self.batch // MORE_BATCH)
             self.seconds /= MORE_BATCH
