@@ -12,6 +12,7 @@ import time
 import weakref
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Callable
 
 import highspy
 import numpy as np
@@ -340,6 +341,22 @@ class _KeptLP:
         return None
 
 
+class _KeptBy:
+    """HiGHS, its kept LPs made by `kept(model)` (a `_KeptLP`), the last one made `lp`."""
+
+    name = "kept-by"
+
+    def __init__(self, kept: Callable[[object], _KeptLP]) -> None:
+        self.kept, self.lp = kept, None
+
+    def solve(self, *args, **kwargs) -> solvers.Result:
+        return engine("highs").solve(*args, **kwargs)
+
+    def relaxation(self, model, basis=None) -> _KeptLP:
+        self.lp = self.kept(model)
+        return self.lp
+
+
 def test_a_cut_round_stopped_for_time_leaves_the_last_finished_lp_as_the_bound():
     """A round's LP stopped when the rounds' time is spent is no bound; the one before stands."""
     highs = engine("highs")
@@ -353,17 +370,10 @@ def test_a_cut_round_stopped_for_time_leaves_the_last_finished_lp_as_the_bound()
             return result if self.solves == 1 else dataclasses.replace(
                 result, status=solvers.Status.FEASIBLE, bound=None)
 
-    class Stopping:
-        name = "stopping"
-        solve = highs.solve
-
-        def relaxation(self, model, basis=None) -> StoppedAfterFirst:
-            return StoppedAfterFirst(model)
-
     built = build_model(replan.from_tables(*generate(12, 4, 6)))
     cold = highs.solve(built.model.relaxed(), None, 0.0)
     assert tighten(built, highs, lambda: None).lp.objective > cold.objective + 1.0  # rounds matter here
-    stopped = tighten(built, Stopping(), lambda: None).lp
+    stopped = tighten(built, _KeptBy(StoppedAfterFirst), lambda: None).lp
     assert stopped.status == solvers.Status.OPTIMAL
     assert stopped.objective == pytest.approx(cold.objective, rel=1e-9)
 
@@ -373,7 +383,6 @@ def test_a_round_stopped_for_time_goes_on_where_it_stopped_when_the_rounds_resum
     model and the bound, and finishes at the next call: the bound is then the one the round
     gives uninterrupted. Stopped in the first rounds (`tighten`), the engine's LP, handed on
     to slope scaling, is the model's again."""
-    highs = engine("highs")
     built = build_model(replan.from_tables(*generate(12, 4, 6)))
     clock_ = {"left": None}
 
@@ -408,16 +417,8 @@ def test_a_round_stopped_for_time_goes_on_where_it_stopped_when_the_rounds_resum
     assert stopped.lp.objective == pytest.approx(uninterrupted.lp.objective, rel=1e-9)
     assert lp.rows() == stopped.built.model.shape[0] == uninterrupted.built.model.shape[0]
 
-    class Stopping:
-        name = "stopping"
-        solve = highs.solve
-
-        def relaxation(self, model, basis=None) -> Stopped:
-            self.lp = Stopped(model, 2)
-            return self.lp
-
     clock_["left"] = None
-    stopping = Stopping()
+    stopping = _KeptBy(lambda model: Stopped(model, 2))
     first = tighten(built, stopping, lambda: clock_["left"])
     assert first.rounds is None and first.kept is stopping.lp and stopping.lp.rows() == built.model.shape[0]
 
