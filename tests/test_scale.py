@@ -593,20 +593,25 @@ def test_where_the_mip_engine_has_no_time_the_rounds_resume_beside_the_search(mo
     and may take all the time left."""
     inst = replan.from_tables(*generate(40, 4, 12))
     monkeypatch.setattr(planner, "MIP_SETUP", 1e6)
-    given: list[tuple[float, float]] = []  # (the rounds' time, the run's time left) as they resume
-    resume = relaxation.Rounds.more
+    budgets: list[tuple[float | None, clock.Remaining]] = []  # every time budget made, in order
+    handed: list[tuple[clock.Remaining, clock.Remaining]] = []  # (the rounds', the run's) as they resume
+    budget, resume = clock.budget, relaxation.Rounds.more
+
+    def recorded(seconds):
+        budgets.append((seconds, budget(seconds)))
+        return budgets[-1][1]
 
     def more(rounds, remaining, stop=lambda: False):
-        given.append((remaining(), deadline - time.perf_counter()))
+        handed.append((remaining, [made for seconds, made in budgets if seconds == 8][-1]))
         return resume(rounds, remaining, stop)
 
+    monkeypatch.setattr(clock, "budget", recorded)
     monkeypatch.setattr(relaxation.Rounds, "more", more)
     said: list[str] = []
-    deadline = time.perf_counter() + 8  # the run's own starts a little later
     plan = replan.solve(inst, time_limit=8, mip_gap=1e-6, workers=2, progress=said.append)
     assert any("more rounds of inequalities" in line for line in said)
-    (rounds_time, left), = given
-    assert left > 1 and rounds_time >= left - 0.25  # not a share of it
+    (rounds_clock, run_clock), = handed
+    assert rounds_clock is run_clock  # all the time the run has left, not a share of it
     bounds = [float(re.search(r"LP bound ([\d,.]+)", line)[1].replace(",", ""))
               for line in said if line.startswith("LP bound")]
     assert len(bounds) == 2 and bounds[1] >= bounds[0] - 1e-6
