@@ -1011,6 +1011,23 @@ def test_a_queue_counts_the_time_it_took_to_start_against_its_limit(monkeypatch)
     assert 29 < limits[2] <= 30
 
 
+def test_a_plan_of_one_part_counts_the_time_it_took_to_look_for_parts_against_its_limit(monkeypatch):
+    """Indexing an instance and cutting it into parts draws on the limit; one part gets the rest."""
+    limits = []
+    cut = split.cut
+
+    def slow_cut(index, budget):
+        time.sleep(2.0)
+        return cut(index, budget)
+
+    monkeypatch.setattr(split, "cut", slow_cut)
+    monkeypatch.setattr(planner, "solve_whole", lambda part, options, say, *_, **__: limits.append(options.time_limit))
+    replan.solve(replan.from_tables(*generate(4, 2, 4)), time_limit=10)
+    assert 7 < limits[0] <= 8
+    replan.solve(replan.from_tables(*generate(4, 2, 4)))  # no limit stays none
+    assert limits[1] is None
+
+
 def _parts_solved(monkeypatch) -> tuple[replan.Instance, list[replan.Plan]]:
     """A 12-item instance and the optimal plans of its parts, cut as small as they come."""
     inst = replan.from_tables(*generate(12, 4, 6))

@@ -131,7 +131,8 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
     cut = split.cut(index, settings.budget)
     if len(cut) == 1:
         with _step_pool(workers if executor is None else 1) as pool:
-            return solve_whole(instance, options, say, index, pool)
+            # less the time it took to index the instance and look for parts
+            return solve_whole(instance, dataclasses.replace(options, time_limit=remaining()), say, index, pool)
     shared = sum(block.share is not None for block in cut)
     say(f"{len(cut)} parts of {index.K:,} item-locations"
         + (f" ({shared} of them blocks of parts too large to solve whole)" if shared else "")
