@@ -93,7 +93,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="processes solving parts side by side")
     args = parser.parse_args()
     print(f"{'size':16} {'solver':6} {'form':6} {'build s':>8} {'solve s':>8} {'limit %':>8} "
-          f"{'objective':>14} {'bound':>14} {'gap':>7} {'parts':>5} {'peak MB':>8} status", flush=True)
+          f"{'objective':>14} {'bound':>14} {'gap':>7} {'parts':>5} {'peak MB':>8} status"
+          + ("  runs" if args.repeat > 1 else ""), flush=True)
     context = multiprocessing.get_context("spawn")
     for size, limit, gap in _sizes(args.sizes):
         limit = limit if args.time_limit is None else args.time_limit
@@ -126,6 +127,8 @@ def _sizes(spec: str) -> list[tuple[str, float, float]]:
 
 
 def _report(size: str, solver: str, formulation: str, limit: float, runs: list[dict]) -> None:
+    """One line: the medians of `runs`, the cheapest plan's objective and bound, and, if there
+    are several, each run's gap in the order they ran."""
     def median(key: str) -> float:
         values = [r[key] for r in runs if r[key] is not None]
         return statistics.median(values) if values else float("nan")
@@ -135,7 +138,14 @@ def _report(size: str, solver: str, formulation: str, limit: float, runs: list[d
     bound = f"{best['bound']:14,.0f}" if best["bound"] is not None else f"{'-':>14}"
     print(f"{size:16} {solver:6} {formulation:6} {median('build_seconds'):8.2f} {median('wall'):8.1f} "
           f"{median('wall') / limit:8.0%} {objective} {bound} {median('mip_gap'):7.2%} "
-          f"{best['parts']:5d} {median('peak_mb'):8.0f} {best['status']}", flush=True)
+          f"{best['parts']:5d} {median('peak_mb'):8.0f} {best['status']}" + _gaps(runs), flush=True)
+
+
+def _gaps(runs: list[dict]) -> str:
+    """Each run's gap, after two spaces, if there is more than one run."""
+    if len(runs) < 2:
+        return ""
+    return "  " + ", ".join("-" if r["mip_gap"] is None else f"{r['mip_gap']:.2%}" for r in runs)
 
 
 if __name__ == "__main__":

@@ -690,6 +690,26 @@ def test_the_priced_bound_of_a_generated_instance_lies_between_its_lp_and_its_op
         assert lp < priced <= optimum.objective + 1e-6 * optimum.objective
 
 
+def test_the_benchmark_line_gives_the_medians_the_cheapest_plan_and_every_runs_gap(capsys):
+    """`benchmarks/run.py` with `--repeat`: the median gap, the cheapest plan's objective and
+    bound, and each run's gap in the order they ran (a run without a plan as '-'); one run
+    prints no list."""
+    import run
+
+    def kpis(objective, bound, gap):
+        return {"build_seconds": 0.5, "wall": 60.0, "mip_gap": gap, "peak_mb": 800.0, "parts": 2,
+                "objective": objective, "bound": bound, "status": "feasible"}
+
+    runs = [kpis(4_160_000, 4_139_000, 0.0051), kpis(4_150_000, 4_140_000, 0.0024),
+            kpis(None, None, None), kpis(4_170_000, 4_138_000, 0.0077)]
+    run._report("200x10x26", "highs", "strong", 60.0, runs)
+    run._report("200x10x26", "highs", "strong", 60.0, runs[:1])
+    several, one = capsys.readouterr().out.splitlines()
+    assert "4,150,000" in several and "4,140,000" in several and " 0.51% " in several  # median of three
+    assert several.endswith("  0.51%, 0.24%, -, 0.77%")
+    assert one.endswith("feasible")
+
+
 def test_the_lift_of_a_pack_is_the_packs_alone():
     """In the two items of packs of twelve, packs are the only integer decisions: kept integer
     alone, they lift the bound from the LP's 40 (without inequalities) to the optimum's 60."""
