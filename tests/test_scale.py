@@ -1328,9 +1328,9 @@ def test_a_solve_with_two_workers_searches_beside_the_mip_and_proves_the_gap():
     runs = []
     original = improve.Search.run
 
-    def spy(search, remaining, pool=None, lanes=1, stop=None):
+    def spy(search, remaining, pool=None, lanes=1, stop=None, enough=None):
         runs.append((pool is not None, lanes, stop is not None))
-        return original(search, remaining, pool, lanes, stop)
+        return original(search, remaining, pool, lanes, stop, enough)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(improve.Search, "run", spy)
@@ -1338,6 +1338,50 @@ def test_a_solve_with_two_workers_searches_beside_the_mip_and_proves_the_gap():
     assert runs == [(True, 2, False), (True, 1, True)]
     assert plan.status == "optimal" and audit(inst, plan) == []
     assert plan.kpis["bound"] <= plan.objective <= plan.kpis["bound"] * (1 + 1e-3)
+
+
+def test_a_search_stops_sending_steps_once_its_plan_is_enough():
+    """From the plan that orders nothing, fix and optimize on a generated instance takes many
+    steps; asked to stop once the plan is cheaper than that, it sends one (in this process) and
+    keeps what it found."""
+    built = build_model(replan.from_tables(*generate(20, 3, 8)))
+    highs = engine("highs")
+    nothing = built.model.clean(highs.solve(planner._order_nothing(built.model), None, 1e-9).x)
+    sent = []
+
+    def counted(search: improve.Search):
+        send = search._send
+        search._send = lambda *args: sent.append(1) or send(*args)
+        return search
+
+    cost = float(built.model.c @ nothing)
+    whole = counted(improve.Search(built, highs, nothing)).run(lambda: None)
+    steps, sent[:] = len(sent), []
+    cheaper = counted(improve.Search(built, highs, nothing)).run(lambda: None, enough=lambda c: c < cost - 1e-6)
+    assert steps > 20 and len(sent) == 1
+    assert built.model.c @ whole < built.model.c @ cheaper < cost - 1e-6
+    _assert_feasible(built.model, cheaper)
+
+
+def test_a_solve_whose_search_proves_the_gap_stops_there_without_the_mip_engine():
+    """A generated instance asked for 2%: its first plan is 3.6% above the LP bound, and fix and
+    optimize brings it within 2% with neighbourhoods still queued. The run stops there (a
+    MIP solver stops at the gap asked, and so does the planner): the search leaves the rest
+    of its queue, the MIP engine never starts, and the plan passes the audit within 2%."""
+    inst = replan.from_tables(*generate(20, 3, 8))
+    searches = []
+    original = improve.Search.run
+
+    def spy(search, *args, **kwargs):
+        searches.append(search)
+        return original(search, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(improve.Search, "run", spy)
+        plan = replan.solve(inst, mip_gap=0.02, time_limit=60)
+    assert searches and all(search._queue for search in searches)  # neighbourhoods left unsolved
+    assert plan.status == "optimal" and "proven within the gap asked without the MIP engine" in plan.kpis["message"]
+    assert audit(inst, plan) == [] and plan.objective <= plan.kpis["bound"] / (1 - 0.02)
 
 
 def _blas_threads(info: list[dict] | None = None) -> set[int]:

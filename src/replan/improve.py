@@ -28,6 +28,7 @@ import heapq
 import threading
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -121,10 +122,13 @@ class Search:
         self._seq += 1
 
     def run(self, remaining: clock.Remaining, pool: Executor | None = None, lanes: int = 1,
-            stop: threading.Event | None = None) -> np.ndarray:
-        """The best plan after searching until `remaining()` is spent, `stop` is set or the
-        passes are done. With a `pool` of processes, `lanes` neighbourhoods are solved at
-        once, each against the plan as it was when it was sent (`Incumbent.offer`)."""
+            stop: threading.Event | None = None,
+            enough: Callable[[float], bool] | None = None) -> np.ndarray:
+        """The best plan after searching until `remaining()` is spent, `stop` is set, the
+        passes are done or `enough(cost)` says the plan's cost needs no better (proven within
+        the gap asked); steps in flight then still come back and count. With a `pool` of
+        processes, `lanes` neighbourhoods are solved at once, each against the plan as it was
+        when it was sent (`Incumbent.offer`)."""
         if pool is None:
             pool, lanes = InProcess(), 1
         flying: dict[Future, tuple[Queued, Step]] = {}
@@ -132,7 +136,7 @@ class Search:
         def halted() -> bool:
             left = remaining()
             return (stop is not None and stop.is_set()) or clock.spent(remaining) or (
-                left is not None and left < MIN_STEP)
+                left is not None and left < MIN_STEP) or (enough is not None and enough(self.plan.cost))
 
         while self._queue or flying:
             while self._queue and len(flying) < lanes and not halted():

@@ -303,7 +303,9 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
     (`relaxation.MORE_PROGRESS`), then in all of them. Late in the search, a round raises
     the bound more than the search lowers the plan in its time: where the rounds had half
     the time left, the 200-item benchmark ended a median 0.56% from its bound, 0.47% with
-    all of it (seven interleaved pairs). With `capacity`
+    all of it (seven interleaved pairs). Search and rounds stop, and the MIP engine does not
+    start, once the plan is within `gap` of the bound of the moment, as a MIP solver stops
+    at the gap asked. With `capacity`
     (S × T), the plan keeps to it where it is below the model's (`with_capacities`); the
     bound is the LP's of the model as built, since the engine's would hold for the lowered
     capacities only.
@@ -356,24 +358,33 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
     if start is not None and relaxed.objective is not None and not _proven(built, start, relaxed, gap):
         say(f"first plan {_within(built, start, relaxed)}; improving it one item-location at a time")
         search = Search(built, step_engine(solver), start, relaxed.x)
+
+        def within_gap(cost: float) -> bool:  # of the bound of the moment: resumed rounds rebind `relaxed`
+            return report.gap(cost, relaxed.objective) <= gap
+
         # all the time if neither more rounds nor the MIP (with its set-up time) follow
         later = rounds is not None or mip_follows
-        start = search.run(clock.share(remaining, IMPROVE_SHARE if later else 1.0), **_lanes(pool))
+        start = search.run(clock.share(remaining, IMPROVE_SHARE if later else 1.0), enough=within_gap,
+                           **_lanes(pool))
         if rounds is not None and not _proven(built, start, relaxed, gap):
             say(f"plan {_within(built, start, relaxed)}; more rounds of inequalities for the bound")
-            _, found = _beside_search(search, pool, remaining, lambda: rounds.more(remaining))
+            _, found = _beside_search(search, pool, remaining,
+                                      lambda: rounds.more(remaining, stop=lambda: within_gap(search.plan.cost)),
+                                      enough=within_gap)
             built, relaxed, start = rounds.built, rounds.lp, start if found is None else found
             say(f"LP bound {relaxed.objective:,.2f}")
-        mip = time_for_mip(1.0)
+        mip = time_for_mip(1.0) and not _proven(built, start, relaxed, gap)
         if not mip:
-            start = search.run(remaining, **_lanes(pool))
+            start = search.run(remaining, enough=within_gap, **_lanes(pool))
         say(f"plan {_within(built, start, relaxed)}" + ("; the solver now improves plan and bound" if mip else ""))
     if mip:
         result = _mip(built, solver, start, remaining, gap, search, pool)
     elif start is not None:
+        why = "the plan was proven within the gap asked without the MIP engine" \
+            if relaxed.objective is not None and _proven(built, start, relaxed, gap) \
+            else "the time left was too short for the MIP engine to start"
         result = Result(Status.FEASIBLE, start, float(built.model.c @ start),
-                        message="the time left was too short for the MIP engine to start; "
-                                "the plan is the warm start's, improved by fix and optimize")
+                        message=f"{why}; the plan is the warm start's, improved by fix and optimize")
     else:  # not even the LP finished in time: straight to the plan of last resort
         result = Result(Status.ERROR, message="time limit reached before the LP relaxation was solved")
     bound = _best_bound(result.bound if engine_bound else None,
@@ -446,15 +457,16 @@ def _mip(built: Built, solver: Engine, start: np.ndarray | None, remaining: cloc
 
 
 def _beside_search(search: Search | None, pool: StepPool | None, remaining: clock.Remaining,
-                   work: Callable[[], T]) -> tuple[T, np.ndarray | None]:
+                   work: Callable[[], T], enough: Callable[[float], bool] | None = None) -> tuple[T, np.ndarray | None]:
     """`work()` here while fix and optimize (`search`) goes on in the pool's processes but
-    one until it is done; its result and the search's plan then (None if no search ran)."""
+    one until it is done (or `enough`, see `Search.run`); its result and the search's plan
+    then (None if no search ran)."""
     lanes = _lanes(pool, spare=1)
     if search is None or not lanes["lanes"]:
         return work(), None
     stop = threading.Event()
     with ThreadPoolExecutor(1) as thread:
-        steps = thread.submit(search.run, remaining, stop=stop, **lanes)
+        steps = thread.submit(search.run, remaining, stop=stop, enough=enough, **lanes)
         try:
             done = work()
         finally:
