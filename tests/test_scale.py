@@ -378,6 +378,33 @@ def test_a_cut_round_stopped_for_time_leaves_the_last_finished_lp_as_the_bound()
     assert stopped.objective == pytest.approx(cold.objective, rel=1e-9)
 
 
+def test_resumed_rounds_stop_once_the_bound_they_raised_proves_the_plan(monkeypatch):
+    """The resumed rounds stop, and the run with them, once the plan is within the gap of the
+    bound they have raised so far, not of the bound they started from: on the 200-item
+    benchmark the plan was within 0.5% of the bound of the moment 15 s before the rounds ended."""
+    inst = replan.from_tables(*generate(40, 4, 12))
+    monkeypatch.setattr(planner, "MIP_SETUP", 1e6)
+    asked: list[tuple[bool, bool]] = []  # stop() with the bound the rounds resumed from, then raised
+    searches, run, resume = [], improve.Search.run, relaxation.Rounds.more
+
+    def search(self, *args, **kwargs):
+        searches.append(self)
+        return run(self, *args, **kwargs)
+
+    def more(rounds, remaining, stop=lambda: False):
+        before, lp = stop(), rounds.lp
+        rounds.lp = dataclasses.replace(lp, objective=searches[-1].plan.cost)  # as if a round proved the plan
+        asked.append((before, stop()))
+        rounds.lp = lp
+        return resume(rounds, remaining, stop)
+
+    monkeypatch.setattr(improve.Search, "run", search)
+    monkeypatch.setattr(relaxation.Rounds, "more", more)
+    plan = replan.solve(inst, time_limit=8, mip_gap=1e-6, workers=2)
+    assert asked == [(False, True)]
+    assert plan.kpis["bound"] <= plan.objective and audit(inst, plan) == []
+
+
 def test_a_round_stopped_for_time_goes_on_where_it_stopped_when_the_rounds_resume():
     """A round's LP stopped because the time is spent keeps its rows in the engine, out of the
     model and the bound, and finishes at the next call: the bound is then the one the round

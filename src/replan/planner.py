@@ -359,8 +359,8 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
         say(f"first plan {_within(built, start, relaxed)}; improving it one item-location at a time")
         search = Search(built, step_engine(solver), start, relaxed.x)
 
-        def within_gap(cost: float) -> bool:  # of the bound of the moment: resumed rounds rebind `relaxed`
-            return report.gap(cost, relaxed.objective) <= gap
+        def within_gap(cost: float) -> bool:  # of the bound of the moment, which resumed rounds raise
+            return report.gap(cost, relaxed.objective if rounds is None else rounds.lp.objective) <= gap
 
         # all the time if neither more rounds nor the MIP (with its set-up time) follow
         later = rounds is not None or mip_follows
