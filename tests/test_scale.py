@@ -780,6 +780,48 @@ def test_slope_scaling_stops_at_the_first_round_that_finds_no_cheaper_plan():
     assert [r.objective for r in warmstart._while_cheaper(rounds)] == [50.0, 40.0, 45.0]
 
 
+def test_slope_scaling_stops_at_the_first_plan_that_costs_enough_or_less():
+    costs = [50.0, 40.0, 35.0, 30.0]
+    rounds = (solvers.Result(solvers.Status.OPTIMAL, np.zeros(1), cost) for cost in costs)
+    assert [r.objective for r in warmstart._while_cheaper(rounds, enough=40.0)] == [50.0, 40.0]
+
+
+def test_a_warm_start_whose_first_plan_is_enough_keeps_it_as_it_is(monkeypatch):
+    """Asked for no better than its first slope-scaling plan, the warm start takes no more
+    rounds and does not re-optimise that plan's packs: it is the plan it returns."""
+    built = build_model(replan.from_tables(*generate(30, 4, 10)))
+    highs = engine("highs")
+    built, lp, *_ = tighten(built, highs, lambda: None)
+    taken, scaling = [], warmstart.slope_scaling
+
+    def counted(*args, **kwargs):
+        for plan in scaling(*args, **kwargs):
+            taken.append(plan.objective)
+            yield plan
+
+    monkeypatch.setattr(warmstart, "slope_scaling", counted)
+    best = warm_start(built, highs, lp, lambda: None)
+    rounds, taken[:] = len(taken), []
+    first = warm_start(built, highs, lp, lambda: None, enough=np.inf)
+    assert rounds > 1 and len(taken) == 1
+    assert built.model.c @ first == pytest.approx(taken[0], rel=1e-9)
+    assert built.model.c @ first > built.model.c @ best
+    _assert_feasible(built.model, first)
+
+
+def test_a_first_plan_within_the_gap_asked_is_the_plan_without_search_or_mip_engine(monkeypatch):
+    """Asked for a gap its warm start's plan already meets, a solve neither searches nor starts
+    the MIP engine, and says so."""
+    inst = replan.from_tables(*generate(20, 3, 8))
+    for stage in ("_mip", "Search"):
+        monkeypatch.setattr(planner, stage, lambda *args, **kwargs: pytest.fail(f"{stage} was called"))
+    plan = replan.solve(inst, mip_gap=0.3, time_limit=60)
+    assert plan.kpis["message"] == ("the plan was proven within the gap asked without the MIP engine; "
+                                    "the plan is the warm start's")
+    assert plan.status == "optimal" and audit(inst, plan) == []
+    assert plan.objective <= plan.kpis["bound"] / (1 - 0.3)
+
+
 def test_without_slope_scaling_the_lps_packs_rounded_give_the_plan():
     """An LP that fails after its costs change leaves slope scaling with nothing: the
     roundings of the LP's own packs are the candidates then, and one of them orders."""

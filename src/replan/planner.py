@@ -321,8 +321,9 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
                 not clock.fits(remaining, WARM_APART * lp.seconds):
             left = remaining()
             say("the first plan from this LP in another process, beside the rounds of inequalities")
-            apart.append(pool.executor.submit(_warm_start, built, name, lp, basis, None if left is None
-                                              else _warm_share(remaining, lp.seconds) * left, time.time()))
+            seconds = None if left is None else _warm_share(remaining, lp.seconds) * left
+            apart.append(pool.executor.submit(_warm_start, built, name, lp, basis, _enough(lp, gap), seconds,
+                                              time.time()))
 
     built, relaxed, kept, cold, rounds, cold_basis = tighten(built, solver, remaining, strong, warm_start_apart)
     if apart and rounds is not None and not apart[0].done():  # this process would wait for the plan
@@ -348,14 +349,15 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
         start = None if start is None else within_rows(built, solver, start)
     else:
         start = warm_start(built, solver, relaxed, clock.share(remaining, _warm_share(remaining, cold)), kept,
-                           cold_basis)
+                           cold_basis, _enough(relaxed, gap))
     del kept  # the engine's copy of the LP: at 10,000 items it held gigabytes through the MIP
-    mip = time_for_mip(1.0)  # the warm start may end early and leave the time to the MIP
+    proven = start is not None and relaxed.objective is not None and _proven(built, start, relaxed, gap)
+    mip = time_for_mip(1.0) and not proven  # the warm start may end early and leave the time to the MIP
     mip_follows = time_for_mip(1 - IMPROVE_SHARE)
     if mip_follows:  # the MIP engine follows the search, with its own cuts
         rounds = None
     search = None
-    if start is not None and relaxed.objective is not None and not _proven(built, start, relaxed, gap):
+    if start is not None and relaxed.objective is not None and not proven:
         say(f"first plan {_within(built, start, relaxed)}; improving it one item-location at a time")
         search = Search(built, step_engine(solver), start, relaxed.x)
 
@@ -383,8 +385,9 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
         why = "the plan was proven within the gap asked without the MIP engine" \
             if relaxed.objective is not None and _proven(built, start, relaxed, gap) \
             else "the time left was too short for the MIP engine to start"
+        improved = "" if search is None else ", improved by fix and optimize"
         result = Result(Status.FEASIBLE, start, float(built.model.c @ start),
-                        message=f"{why}; the plan is the warm start's, improved by fix and optimize")
+                        message=f"{why}; the plan is the warm start's{improved}")
     else:  # not even the LP finished in time: straight to the plan of last resort
         result = Result(Status.ERROR, message="time limit reached before the LP relaxation was solved")
     bound = _best_bound(result.bound if engine_bound else None,
@@ -415,14 +418,24 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
     return result
 
 
-def _warm_start(built: Built, name: str, relaxed: Result, basis: Basis | None, seconds: float | None,
-                sent: float) -> np.ndarray | None:
+def _warm_start(built: Built, name: str, relaxed: Result, basis: Basis | None, enough: float,
+                seconds: float | None, sent: float) -> np.ndarray | None:
     """`warm_start` from the cold LP `relaxed` and its `basis` in a pool's process, within
     `seconds` of when it was `sent` (`time.time()`), while the cut rounds run in the sender's
     (`WARM_APART`): slope scaling runs without their rows anyway."""
     waited = max(0.0, time.time() - sent)
     return warm_start(built, engine(name), relaxed, clock.budget(None if seconds is None else seconds - waited),
-                      basis=basis)
+                      basis=basis, enough=enough)
+
+
+def _enough(relaxed: Result, gap: float) -> float:
+    """The cost at or below which a plan is within `gap` of the bound `relaxed` gives
+    (`report.gap`); -inf where the LP was not solved to optimality (no bound), the bound is
+    negative or the gap is not below 1."""
+    bound = relaxed.objective
+    if relaxed.status != Status.OPTIMAL or bound is None or bound < 0 or not 0 <= gap < 1:
+        return -np.inf
+    return bound / (1 - gap)
 
 
 def _warm_share(remaining: clock.Remaining, cold: float) -> float:
