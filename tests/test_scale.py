@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from hypothesis import HealthCheck, event, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, event, given, settings, strategies as st
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import replan
@@ -1656,3 +1656,14 @@ def test_a_kept_relaxation_stopped_by_its_watchdog_solves_again():
     assert again.status == "optimal"
     assert again.objective == pytest.approx(engine("highs").solve(built.model.relaxed(), None, 0.0).objective,
                                             rel=1e-7)
+
+
+@given(bound=st.floats(0, 1e9), above=st.floats(0, 1e9), gap=st.floats(0, 0.99))
+def test_a_plan_costs_enough_exactly_where_its_gap_to_an_optimal_lps_bound_is_the_gap_asked(bound, above, gap):
+    """`planner._enough`, the cost at which every stage stops, agrees with `report.gap` (away
+    from the rounding at the boundary); an LP stopped before its optimum gives no bound."""
+    cost = bound + above
+    lp = solvers.Result(solvers.Status.OPTIMAL, np.zeros(1), bound)
+    assume(abs(report.gap(cost, bound) - gap) > 1e-9)
+    assert (cost <= planner._enough(lp, gap)) == (report.gap(cost, bound) <= gap)
+    assert planner._enough(dataclasses.replace(lp, status=solvers.Status.FEASIBLE), gap) == -np.inf

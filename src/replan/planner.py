@@ -362,7 +362,7 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
         search = Search(built, step_engine(solver), start, relaxed.x)
 
         def within_gap(cost: float) -> bool:  # of the bound of the moment, which resumed rounds raise
-            return report.gap(cost, relaxed.objective if rounds is None else rounds.lp.objective) <= gap
+            return cost <= _enough(relaxed if rounds is None else rounds.lp, gap)
 
         # all the time if neither more rounds nor the MIP (with its set-up time) follow
         later = rounds is not None or mip_follows
@@ -435,7 +435,7 @@ def _enough(relaxed: Result, gap: float) -> float:
     bound = relaxed.objective
     if relaxed.status != Status.OPTIMAL or bound is None or bound < 0 or not 0 <= gap < 1:
         return -np.inf
-    return bound / (1 - gap)
+    return max(bound / (1 - gap), bound + 1e-9)  # report.gap counts 1e-9 as no difference
 
 
 def _warm_share(remaining: clock.Remaining, cold: float) -> float:
@@ -501,7 +501,7 @@ def _within(built: Built, x: np.ndarray, relaxed: Result) -> str:
 
 def _proven(built: Built, x: np.ndarray, relaxed: Result, gap: float) -> bool:
     """Whether plan `x` is within `gap` of the LP bound already: nothing for fix and optimize."""
-    return report.gap(float(built.model.c @ x), relaxed.objective) <= gap
+    return float(built.model.c @ x) <= _enough(relaxed, gap)
 
 
 def _best_bound(mip: float | None, lp: float | None) -> float | None:
