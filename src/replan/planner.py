@@ -351,7 +351,7 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
         start = warm_start(built, solver, relaxed, clock.share(remaining, _warm_share(remaining, cold)), kept,
                            cold_basis, _enough(relaxed, gap))
     del kept  # the engine's copy of the LP: at 10,000 items it held gigabytes through the MIP
-    proven = start is not None and relaxed.objective is not None and _proven(built, start, relaxed, gap)
+    proven = start is not None and _proven(built, start, relaxed, gap)
     mip = time_for_mip(1.0) and not proven  # the warm start may end early and leave the time to the MIP
     mip_follows = time_for_mip(1 - IMPROVE_SHARE)
     if mip_follows:  # the MIP engine follows the search, with its own cuts
@@ -383,8 +383,7 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
         result = _mip(built, solver, start, remaining, gap, search, pool)
     elif start is not None:
         why = "the plan was proven within the gap asked without the MIP engine" \
-            if relaxed.objective is not None and _proven(built, start, relaxed, gap) \
-            else "the time left was too short for the MIP engine to start"
+            if _proven(built, start, relaxed, gap) else "the time left was too short for the MIP engine to start"
         improved = "" if search is None else ", improved by fix and optimize"
         result = Result(Status.FEASIBLE, start, float(built.model.c @ start),
                         message=f"{why}; the plan is the warm start's{improved}")
@@ -500,7 +499,7 @@ def _within(built: Built, x: np.ndarray, relaxed: Result) -> str:
 
 
 def _proven(built: Built, x: np.ndarray, relaxed: Result, gap: float) -> bool:
-    """Whether plan `x` is within `gap` of the LP bound already: nothing for fix and optimize."""
+    """Whether plan `x` is within `gap` of the LP bound already (never without one, `_enough`)."""
     return float(built.model.c @ x) <= _enough(relaxed, gap)
 
 
