@@ -596,6 +596,41 @@ def test_without_a_process_to_spare_a_short_run_finds_its_first_plan_before_the_
         assert added and added[0] > 0 and plan.kpis["bound"] > cold + 1e-6
 
 
+@pytest.mark.parametrize("gap", [0.5, 1e-9])
+def test_with_time_to_spare_a_quick_first_plan_comes_before_the_rounds_and_may_end_them(monkeypatch, gap):
+    """Where the time is long (`WARM_APART`), slope scaling's first round alone gives a plan
+    from the cold LP before the rounds: proven by the cold LP's bound, it is the plan, with no
+    round and no warm start after; else the rounds run, the warm start runs from their LP, and
+    the cheaper of the two plans goes on."""
+    inst = replan.from_tables(*generate(24, 4, 8))
+    cold = engine("highs").solve(build_model(inst).model.relaxed(), None, 0.0).objective
+    quick: list[float] = []
+    starts: list[float] = []
+
+    def first_round(built, *args, **kwargs):
+        x = warmstart.first_round(built, *args, **kwargs)
+        quick.append(float(built.model.c @ x))
+        return x
+
+    def warm(built, engine_, relaxed, *args, **kwargs):
+        starts.append(relaxed.objective)
+        return warm_start(built, engine_, relaxed, *args, **kwargs)
+
+    monkeypatch.setattr(planner, "first_round", first_round)
+    monkeypatch.setattr(planner, "warm_start", warm)
+    said: list[str] = []
+    plan = replan.solve(inst, time_limit=300, mip_gap=gap, progress=said.append)
+    assert audit(inst, plan) == [] and plan.kpis["bound"] <= plan.objective + 1e-6
+    assert len(quick) == 1 and any("quick first plan" in line for line in said)
+    if gap == 0.5:
+        assert starts == [] and any("with 0 (l,S)" in line for line in said)
+        assert plan.status == "optimal" and plan.objective == pytest.approx(quick[0], rel=1e-9)
+        assert plan.kpis["bound"] == pytest.approx(cold, rel=1e-9)
+    else:
+        assert len(starts) == 1 and starts[0] > cold + 1e-6  # from the tightened LP
+        assert plan.objective <= quick[0] + 1e-6
+
+
 class _HeldWarmStart(Executor):
     """A pool that holds back the warm start sent to it (`_Held`, in `held`) and passes
     every other call on to `pool`."""
@@ -1027,21 +1062,23 @@ def test_blocks_whose_share_of_a_capacity_is_below_their_moq_drop_those_orders(m
     assert blocks.status == "feasible" and 1 not in set(blocks.orders["order_period"])
 
 
-@pytest.mark.parametrize("first_plan_before_the_rounds", [False, True])
-def test_a_block_keeps_to_the_capacity_that_the_blocks_before_it_left(monkeypatch, first_plan_before_the_rounds):
+@pytest.mark.parametrize("warm_start_before_the_rounds", [False, True])
+def test_a_block_keeps_to_the_capacity_that_the_blocks_before_it_left(monkeypatch, warm_start_before_the_rounds):
     """One queue: A's block goes first and ships its 10 in period 1, all of S's capacity then;
     B's block ships in period 2 and owes its 10 for a period (20 each). Joined: 100 + 100
     shipments, 200 owed, 20 bought: 420, the whole's optimum, with no order scaled down.
     The bound stays the blocks' own (each may use all of S), 60 + 60 + B's late period.
-    So too where B's first plan comes from its cold LP, before the rounds (`WARM_APART`)."""
+    So too where B's warm start runs from its cold LP before the rounds (`WARM_APART`), not
+    only its quick first plan."""
     inst = _sharing(capacity=10.0, demand_b=2)
     whole = replan.solve(inst, mip_gap=1e-9)
     assert whole.objective == pytest.approx(420.0)
     said: list[str] = []
-    if first_plan_before_the_rounds:
+    if warm_start_before_the_rounds:
         monkeypatch.setattr(planner, "WARM_APART", 1e9)
     blocks = _cut_in_blocks(monkeypatch, inst, time_limit=60, progress=said.append)
-    assert sum("before any round" in line for line in said) == 2 * first_plan_before_the_rounds
+    first = [line for line in said if "before any round" in line]
+    assert len(first) == 2 and all(("quick" in line) != warm_start_before_the_rounds for line in first)
     assert audit(inst, blocks) == []
     assert blocks.objective == pytest.approx(420.0)
     assert set(blocks.orders["order_period"]) == {1, 2}

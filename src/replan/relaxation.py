@@ -185,7 +185,6 @@ def tighten(built: Built, engine: Engine, remaining: Callable[[], float | None],
     proven by their bound), before each round, the first too.
     """
     began, total = time.perf_counter(), remaining()
-    budget = clock.share(remaining, SHARE)
     relaxation = engine.relaxation(built.model)
     lp = relaxation.solve(remaining())
     cold = lp.seconds
@@ -194,7 +193,9 @@ def tighten(built: Built, engine: Engine, remaining: Callable[[], float | None],
     basis = relaxation.basis()
     held = [relaxation]
     del relaxation
+    paused = time.perf_counter()
     done = before_rounds(lp, basis, held.clear)
+    began += time.perf_counter() - paused  # the rounds' time and share leave out a plan found there
     if done(lp):
         return Tightened(built, lp, held[0] if held else None, cold, basis=basis)
     relaxation = held[0] if held else engine.relaxation(built.model, basis)
@@ -204,11 +205,19 @@ def tighten(built: Built, engine: Engine, remaining: Callable[[], float | None],
         return moved <= (FINE_PROGRESS if cheap else PROGRESS)
 
     rounds = Rounds(built, relaxation, lp)
-    rounds.run(budget, enough, stop=lambda: done(rounds.lp))
+    rounds.run(_share_from(remaining, total, began), enough, stop=lambda: done(rounds.lp))
     if rounds.built.model is built.model:  # slope scaling gets the LP as built
         rounds.abandon()
         return Tightened(built, rounds.lp, relaxation, cold)
     return Tightened(rounds.built, rounds.lp, None, cold, rounds, basis)
+
+
+def _share_from(remaining: clock.Remaining, total: float | None, began: float) -> clock.Remaining:
+    """`SHARE` of `total` seconds from `began` (`time.perf_counter()`), within `remaining()`."""
+    if total is None:
+        return remaining
+    until = began + SHARE * total
+    return lambda: min(remaining(), max(until - time.perf_counter(), clock.MIN_SECONDS))
 
 
 def _never(lp: Result) -> bool:

@@ -108,6 +108,16 @@ def warm_start(built: Built, engine: Engine, relaxed: Result,
     return model.clean(free.x) if free.x is not None and free.objective < model.c @ best else best
 
 
+def first_round(built: Built, engine: Engine, relaxed: Result, remaining: Callable[[], float | None],
+                basis: Basis | None = None) -> np.ndarray | None:
+    """Slope scaling's first plan from the LP solution `relaxed` alone (None if none): two LPs,
+    the first started from `basis`, for a plan early where the warm start is to wait for a
+    tighter LP (`planner._FirstPlan`)."""
+    uncut = dataclasses.replace(built, model=built.model.without("cuts"))
+    plan = next(slope_scaling(uncut, engine, relaxed, remaining, basis=basis), None)
+    return None if plan is None else within_rows(built, engine, built.model.clean(plan.x))
+
+
 def within_rows(built: Built, engine: Engine, x: np.ndarray) -> np.ndarray | None:
     """Plan `x`, found without `built`'s rows of inequalities, if it keeps them; else the
     plan with its orders solved again with them (its LP part can break one, within the
