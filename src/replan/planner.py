@@ -52,10 +52,11 @@ Until the largest part's search starts, its LPs and warm start leave the other c
 the largest part's plan was as dear (one run each); with 40% it was 0.02% and 0.06% dearer."""
 WARM_APART = 30.0
 """Where the time left after the cold LP is under this many cold LPs, the warm start runs from
-the cold LP: in a process of the pool, if it has one to spare, while the cut rounds run here
-(`_warm_start`), else here before them; the rounds stop once their bound proves its plan,
-and do not start if the cold LP's does. On the 10,000-item benchmark (5% asked, no process
-to spare) a 484-item part took 9.9 s where rounds, then the warm start, took 17.9 s. On the 1,000-item benchmark's largest part (about 20 cold LPs) the rounds
+the cold LP (`_FirstPlan`): in a process of the pool, if it has one to spare, while the cut
+rounds run here (`_warm_start`), else here before them; the rounds stop once their bound
+proves its plan, and do not start if the cold LP's does. On the 10,000-item benchmark (5%
+asked, no process to spare) a 484-item part took 9.9 s where rounds, then the warm start,
+took 17.9 s. On the 1,000-item benchmark's largest part (about 20 cold LPs) the rounds
 took 29 s and the warm start after them 16 s more; beside them the plans ended 2,200–16,900
 cheaper, a median 0.95% from their bounds against 0.99% (five interleaved runs each).
 On the 200-item benchmark's (50–100 cold LPs, rounds of 5 s) the plans from the cold LP
@@ -319,7 +320,7 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
     remaining = clock.budget(limit)
     first = _FirstPlan(built, name, gap, remaining, say, pool, capacity)
     built, relaxed, kept, cold, rounds, cold_basis = tighten(built, solver, remaining, strong, first)
-    if first.apart is not None and rounds is not None and not first.apart.done():  # this process would wait for the plan
+    if first.apart is not None and rounds is not None and not first.apart.done():  # rather than wait for it
         rounds.more(remaining, stop=first.apart.done)
         built, relaxed = rounds.built, rounds.lp
     if relaxed.objective is not None:
