@@ -42,7 +42,8 @@ more than the search time they take."""
 SLACK = 1e-6
 """An inequality whose LP activity stays this far (relative) below its bound is dropped."""
 SHARE = 0.3
-"""Of the time left, the most the rounds may take. A round's LP is stopped when it is spent:
+"""Of the time left at the cold LP's start, the most the cold LP and the rounds may take (a plan
+sought between them, `tighten`'s `before_rounds`, does not count). A round's LP is stopped when it is spent:
 on a 500-item block of the 10,000-item benchmark one round took 5 s and the next 14 s (with
 0.45, two rounds took 25 of the block's 27.5 s and its plan ended 9.7% above the bound, against
 3.6% with one round)."""
@@ -77,8 +78,8 @@ back whether the LP of a round ends the rounds."""
 
 class Tightened(NamedTuple):
     """The model with the inequalities its LP relaxation needed, that LP's last solution,
-    the LP itself if no inequality was added (kept by the engine for slope scaling, which
-    runs without them), the seconds its first, cold solve took (what a MIP engine's root LP
+    the LP itself if no inequality was added and it was not released (kept by the engine
+    for slope scaling, which runs without them), the seconds its first, cold solve took (what a MIP engine's root LP
     costs at least), the rounds, to resume, if any inequality was added, and the cold LP's
     basis (None if the engine keeps none), from which slope scaling starts its own LP then."""
 
