@@ -459,6 +459,8 @@ class _FirstPlan:
             solver, budget = engine(self.name), clock.budget(seconds)
             self.found = warm_start(lowered, solver, lp, budget, basis=basis, enough=enough) if self.whole \
                 else first_round(lowered, solver, lp, budget, basis)
+            if self.found is not None:
+                self.say(f"plan {_within(lowered, self.found, lp)}")
         return self.proven
 
     def proven(self, lp: Result) -> bool:
