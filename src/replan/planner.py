@@ -456,9 +456,8 @@ class _FirstPlan:
                      + ", before any round of inequalities")
             release()
             lowered = built if self.capacity is None else with_capacities(built, self.capacity)
-            solver, budget = engine(self.name), clock.budget(seconds)
-            self.found = warm_start(lowered, solver, lp, budget, basis=basis, enough=enough) if self.whole \
-                else first_round(lowered, solver, lp, budget, basis)
+            self.found = _warm_start(lowered, self.name, lp, basis, enough, seconds, time.time()) if self.whole \
+                else first_round(lowered, engine(self.name), lp, clock.budget(seconds), basis)
             if self.found is not None:
                 self.say(f"plan {_within(lowered, self.found, lp)}")
         return self.proven
@@ -483,9 +482,9 @@ def _cheapest(built: Built, *plans: np.ndarray | None) -> np.ndarray | None:
 
 def _warm_start(built: Built, name: str, relaxed: Result, basis: Basis | None, enough: float,
                 seconds: float | None, sent: float) -> np.ndarray | None:
-    """`warm_start` from the cold LP `relaxed` and its `basis` in a pool's process, within
-    `seconds` of when it was `sent` (`time.time()`), while the cut rounds run in the sender's
-    (`WARM_APART`): slope scaling runs without their rows anyway."""
+    """`warm_start` from the cold LP `relaxed` and its `basis`, within `seconds` of when it was
+    `sent` (`time.time()`): in a pool's process while the cut rounds run in the sender's, or
+    here before them (`WARM_APART`); slope scaling runs without their rows anyway."""
     waited = max(0.0, time.time() - sent)
     return warm_start(built, engine(name), relaxed, clock.budget(None if seconds is None else seconds - waited),
                       basis=basis, enough=enough)
