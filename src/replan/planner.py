@@ -22,6 +22,7 @@ from .instance import Instance
 from .model.build import BUCKETS, Built, build_model, with_capacities
 from .model.index import Index, build_index
 from .model.orders import idle_off
+from .model.stock import exact_shortfall
 from .model.linear import Compiled
 from .plan import Plan
 from .solvers import Basis, Engine, Result, Status, engine
@@ -587,6 +588,7 @@ def _order_nothing(model: Compiled) -> Compiled:
 
 def _plan(built: Built, result: Result, kpis: dict) -> Plan:
     x = idle_off(built.index, built.vars, built.model.clean(result.x))
+    x = exact_shortfall(built.index, built.vars, x)
     orders = extract.orders(built, x)
     inventory = extract.inventory(built, x)
     fulfillment = extract.fulfillment(built, x)

@@ -94,6 +94,21 @@ def safety_stock(model: LinearModel, index: Index, v) -> None:
                    index.skus["safety_stock_penalty"].to_numpy(float)[k])
 
 
+def exact_shortfall(index: Index, v, x: np.ndarray) -> np.ndarray:
+    """Plan `x` with each shortfall e[k,t] made what the stock falls short of the safety
+    stock, max(0, ss_k − I[k,t]). The same stock, cheaper, and a plan of the model still
+    (its rows ask only I + e ≥ ss; the cut rounds' rows are valid for every plan); an engine
+    stopped by its time limit can leave e above it (SCIP on the 80-item generated instance,
+    16.8 units over 12 cells), and the plan's costs then count a shortfall that its stock
+    does not have."""
+    x = x.copy()
+    cells = np.argwhere(v.shortfall >= 0)
+    k, t = cells[:, 0], cells[:, 1]
+    short = index.skus["safety_stock"].to_numpy(float)[k] - x[v.stock[k, t]]
+    x[v.shortfall[k, t]] = np.maximum(short, 0.0)
+    return x
+
+
 def storage(model: LinearModel, index: Index, v, elastic: bool) -> None:
     """Σ_{k at l} volume_k · I[k,t] ≤ capacity_l, for every location with a capacity and t.
 
