@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 import replan
 from audit import audit
 from conftest import instance
-from replan import cli, solvers
+from replan import cli, planner, solvers
 from replan.solvers import ColdRelaxation, Result, Status
 from replan.model.build import build_model
 from replan.relaxation import tighten
@@ -49,7 +49,9 @@ class NoIncumbent:
 
 
 def use_stub(monkeypatch, bound: float | None) -> None:
+    """`NoIncumbent` for the whole model and for its LPs, which would otherwise go to HiGHS."""
     monkeypatch.setitem(solvers.ENGINES, "stub", NoIncumbent(bound))
+    monkeypatch.setattr(planner, "LP_ENGINE", "stub")
 
 
 def shortage() -> replan.Instance:
@@ -151,3 +153,35 @@ def test_a_mip_start_never_hides_the_optimum():
     for formulation in ("strong", "plain"):
         plan = replan.solve(inst, formulation=formulation)
         assert plan.status == "optimal" and plan.objective == pytest.approx(56.0)
+
+
+class Counting:
+    """HiGHS under another name, counting the LPs it is asked to keep (`relaxation`)."""
+
+    def __init__(self, name: str, installed: bool = True):
+        self.name, self.installed, self.lps = name, installed, 0
+
+    def available(self) -> bool:
+        return self.installed
+
+    def relaxation(self, model, basis=None):
+        self.lps += 1
+        return solvers.engine("highs").relaxation(model, basis)
+
+    def solve(self, model, time_limit, mip_gap, start=None, presolve=True, restart=True) -> Result:
+        return solvers.engine("highs").solve(model, time_limit, mip_gap, start, presolve, restart)
+
+
+@pytest.mark.parametrize("installed", [True, False])
+def test_the_lps_go_to_the_lp_engine_where_it_is_installed_whatever_solves_the_whole_model(monkeypatch, installed):
+    """CBC and SCIP start every LP anew (CBC through files): with CBC for everything, the
+    demo's first plan took all of an 8 s limit. Where `LP_ENGINE` is not installed, the
+    engine of the whole model solves them."""
+    whole, lps = Counting("whole"), Counting("lps", installed)
+    monkeypatch.setitem(solvers.ENGINES, "whole", whole)
+    monkeypatch.setitem(solvers.ENGINES, "lps", lps)
+    monkeypatch.setattr(planner, "LP_ENGINE", "lps")
+    inst = shortage()
+    plan = replan.solve(inst, solver="whole", mip_gap=1e-9)
+    assert plan.status == "optimal" and audit(inst, plan) == []
+    assert (lps.lps > 0, whole.lps > 0) == (installed, not installed)

@@ -71,7 +71,8 @@ def solve(
     input: Path = typer.Argument(..., help="Folder of CSV files or an .xlsx workbook."),
     out: Path = typer.Option(..., "--out", "-o", help="Plan folder to write."),
     solver: Optional[str] = typer.Option(None, help="highs (default), cbc or scip, for the whole model; "
-                                         "fix and optimize's small MIPs go to SCIP where installed."),
+                                         "its LPs go to HiGHS, fix and optimize's small MIPs to SCIP "
+                                         "where installed."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds."),
     gap: Optional[float] = typer.Option(None, "--gap", help="Relative MIP gap, e.g. 0.01."),
     excel: Optional[Path] = typer.Option(None, help="Also write the plan as this workbook."),

@@ -201,8 +201,8 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "period_days": ("whole ≥ 1", "Days per period; default 7."),
     "budget": ("number ≥ 0", "Purchase spend allowed per period; default none."),
     "end_inventory": ('"safety_stock" or "none"', "Whether safety stock counts at the end of the horizon."),
-    "solver": ("highs, cbc, scip", "Solver of the whole model; default highs. Fix and optimize's small "
-                                   "MIPs go to SCIP where it is installed."),
+    "solver": ("highs, cbc, scip", "Solver of the whole model; default highs. Its LPs go to HiGHS and fix "
+                                   "and optimize's small MIPs to SCIP where installed."),
     "formulation": ('"strong" or "plain"', "Model form: strong (with (l,S) inequalities, default) "
                     "or plain (the textbook big-M model, for comparison)."),
     "time_limit": ("number > 0", "Seconds; default none."),
