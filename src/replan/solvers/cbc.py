@@ -12,6 +12,11 @@ import numpy as np
 from ..model.linear import Compiled
 from .base import Basis, ColdRelaxation, Result, Status
 
+OVERRUN = 1.0
+"""CBC looks at its time limit between steps of its search: it ran 0.1–1.1 s over limits of
+3–12 s on the samples' models (18% over 3 s). It is given this much less than the time left,
+or a fifth less where that is less, and the time PuLP took to write the model is counted."""
+
 
 class CbcEngine:
     name = "cbc"
@@ -37,7 +42,7 @@ class CbcEngine:
                 column.setInitialValue(float(value))
         with tempfile.TemporaryDirectory() as folder:
             log = Path(folder) / "cbc.log"
-            solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=mip_gap,
+            solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=_limit(time_limit, began), gapRel=mip_gap,
                                        logPath=str(log), warmStart=start is not None,
                                        options=[] if presolve else ["presolve off"])
             try:
@@ -58,6 +63,14 @@ class CbcEngine:
         optimal = problem.sol_status == pulp.LpSolutionOptimal
         return Result(Status.OPTIMAL if optimal else Status.FEASIBLE, x, objective,
                       bound if bound is not None else (objective if optimal else None), seconds)
+
+
+def _limit(time_limit: float | None, began: float) -> float | None:
+    """The limit to hand CBC for a solve of `time_limit` seconds that `began` (perf_counter)."""
+    if time_limit is None:
+        return None
+    left = time_limit - (time.perf_counter() - began)
+    return max(left - min(OVERRUN, 0.2 * left), 0.0)
 
 
 def _problem(model: Compiled, pulp):
