@@ -722,6 +722,7 @@ def test_where_the_mip_engine_has_no_time_the_rounds_resume_beside_the_search(mo
     and may take all the time left."""
     inst = replan.from_tables(*generate(40, 4, 12))
     monkeypatch.setattr(planner, "MIP_SETUP", 1e6)
+    monkeypatch.setattr(planner, "MIP_IDLE", 1e6)  # nor once the search has run out
     budgets: list[tuple[float | None, clock.Remaining]] = []  # every time budget made, in order
     handed: list[tuple[clock.Remaining, clock.Remaining]] = []  # (the rounds', the run's) as they resume
     budget, resume = clock.budget, relaxation.Rounds.more
@@ -746,6 +747,41 @@ def test_where_the_mip_engine_has_no_time_the_rounds_resume_beside_the_search(mo
     assert len(bounds) == 2 and bounds[1] >= bounds[0] - 1e-6
     assert plan.kpis["bound"] == pytest.approx(bounds[1], abs=0.01)  # as printed
     assert plan.kpis["bound"] <= plan.objective and audit(inst, plan) == []
+
+
+
+@pytest.mark.parametrize("idle_fits", [True, False])
+def test_a_search_that_runs_out_leaves_the_time_left_to_the_mip_engine(monkeypatch, idle_fits):
+    """Where the MIP engine's set-up would not fit (`MIP_SETUP`) but fix and optimize runs out
+    of neighbourhoods with `MIP_IDLE` cold LPs left, the engine starts from the search's plan
+    rather than leave the time unused: on peak-season with 8 s, one run ended at 2.45 s 0.3%
+    from its bound, another, with just enough time for the set-up, went on to 0.1%. Where
+    `MIP_IDLE` does not fit either, the run ends with the search."""
+    inst = replan.from_tables(*generate(12, 4, 6))
+    monkeypatch.setattr(planner, "MIP_SETUP", 1e6)
+    if not idle_fits:
+        monkeypatch.setattr(planner, "MIP_IDLE", 1e6)
+    started, mip, searches, run = [], planner._mip, [], improve.Search.run
+
+    def spy(built, solver, start, *args, **kwargs):
+        started.append((float(built.model.c @ start), searches[-1].plan.cost, not searches[-1]._queue))
+        return mip(built, solver, start, *args, **kwargs)
+
+    def search(self, *args, **kwargs):
+        searches.append(self)
+        return run(self, *args, **kwargs)
+
+    monkeypatch.setattr(planner, "_mip", spy)
+    monkeypatch.setattr(improve.Search, "run", search)
+    plan = replan.solve(inst, time_limit=60, mip_gap=1e-9)
+    assert searches, "the first plan was proven: no search, nothing to test"
+    if idle_fits:
+        (start, searched, ran_out), = started
+        assert start == pytest.approx(searched) and ran_out
+        assert plan.status == "optimal"
+    else:
+        assert started == [] and plan.kpis["solve_seconds"] < 60
+    assert plan.objective <= searches[-1].plan.cost + 1e-6 and audit(inst, plan) == []
 
 
 def _pack_of_twelve(capacity: float | None = None, items: int = 1, periods: int = 1):
