@@ -84,10 +84,8 @@ def holding_and_service_costs(model: LinearModel, index: Index, v) -> None:
 
 def safety_stock(model: LinearModel, index: Index, v) -> None:
     """I[k,t] + e[k,t] ≥ ss_k, cost p_k·e[k,t], for t = 1..T (1..T−1 with end_inventory none)."""
-    cells = np.argwhere(v.shortfall >= 0)
-    k, t = cells[:, 0], cells[:, 1]
-    target = index.skus["safety_stock"].to_numpy(float)[k]
-    r = np.arange(len(cells))
+    k, t, target = _shortfall_cells(index, v)
+    r = np.arange(len(k))
     model.add_rows("safety_stock", model.rows(len(r), lo=target).add(r, v.stock[k, t], 1.0)
                    .add(r, v.shortfall[k, t], 1.0))
     model.add_cost("safety_stock", v.shortfall[k, t],
@@ -102,11 +100,16 @@ def exact_shortfall(index: Index, v, x: np.ndarray) -> np.ndarray:
     16.8 units over 12 cells), and the plan's costs then count a shortfall that its stock
     does not have."""
     x = x.copy()
+    k, t, target = _shortfall_cells(index, v)
+    x[v.shortfall[k, t]] = np.maximum(target - x[v.stock[k, t]], 0.0)
+    return x
+
+
+def _shortfall_cells(index: Index, v) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The sku k and period index t of each shortfall column e[k,t], and k's safety stock."""
     cells = np.argwhere(v.shortfall >= 0)
     k, t = cells[:, 0], cells[:, 1]
-    short = index.skus["safety_stock"].to_numpy(float)[k] - x[v.stock[k, t]]
-    x[v.shortfall[k, t]] = np.maximum(short, 0.0)
-    return x
+    return k, t, index.skus["safety_stock"].to_numpy(float)[k]
 
 
 def storage(model: LinearModel, index: Index, v, elastic: bool) -> None:
