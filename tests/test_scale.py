@@ -764,7 +764,7 @@ def test_a_search_that_runs_out_leaves_the_time_left_to_the_mip_engine(monkeypat
     started, mip, searches, run = [], planner._mip, [], improve.Search.run
 
     def spy(built, solver, start, *args, **kwargs):
-        started.append((float(built.model.c @ start), searches[-1].plan.cost, not searches[-1]._queue))
+        started.append((float(built.model.c @ start), searches[-1].plan.cost, searches[-1].exhausted))
         return mip(built, solver, start, *args, **kwargs)
 
     def search(self, *args, **kwargs):

@@ -35,7 +35,7 @@ import numpy as np
 from . import clock
 from .model.build import Built
 from .model.linear import Compiled
-from .solvers import Engine, Result, Status, engine as named_engine
+from .solvers import Engine, Result, Status, engine as named_engine, installed_or
 
 STEP_GAP = 1e-4
 """The gap each neighbourhood's MIP is solved to."""
@@ -80,8 +80,7 @@ def fix_and_optimize(built: Built, engine: Engine, x: np.ndarray, remaining: clo
 def step_engine(fallback: Engine) -> Engine:
     """The engine for fix and optimize's steps: `STEP_ENGINE` where it is installed, else
     `fallback` (the engine of the whole model)."""
-    steps = named_engine(STEP_ENGINE)
-    return steps if steps.available() else fallback
+    return installed_or(STEP_ENGINE, fallback)
 
 
 @dataclass(order=True)
@@ -158,6 +157,11 @@ class Search:
             if not self._queue and not flying:
                 self._next_pass()
         return self.plan.x
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether no neighbourhood is left to try: the passes are done, or the last improved nothing."""
+        return not self._queue
 
     def _next_pass(self) -> None:
         """Queue every neighbourhood again if this pass made the plan cheaper and passes are left."""

@@ -25,7 +25,7 @@ from .model.orders import idle_off
 from .model.stock import exact_shortfall
 from .model.linear import Compiled
 from .plan import Plan
-from .solvers import Basis, Engine, Result, Status, engine
+from .solvers import Basis, Engine, Result, Status, engine, installed_or
 from .relaxation import tighten
 from .warmstart import first_round, warm_start, within_rows
 
@@ -391,8 +391,9 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
         mip = time_for_mip(1.0) and not _proven(built, start, relaxed, gap)
         if not mip:
             start = search.run(remaining, enough=within_gap, **_lanes(pool))
-            # back with time left: the search ran out of neighbourhoods, and nothing else would use it
-            mip = clock.fits(remaining, MIP_IDLE * cold) and not _proven(built, start, relaxed, gap)
+            # run out of neighbourhoods with time left, which nothing else would use
+            mip = search.exhausted and clock.fits(remaining, MIP_IDLE * cold) and \
+                not _proven(built, start, relaxed, gap)
         say(f"plan {_within(built, start, relaxed)}" + ("; the solver now improves plan and bound" if mip else ""))
     if mip:
         result = _mip(built, solver, start, remaining, gap, search, pool)
@@ -496,8 +497,7 @@ class _FirstPlan:
 def lp_engine(name: str) -> Engine:
     """The engine for the LPs of a run whose whole model engine `name` solves: `LP_ENGINE`
     where it is installed, else that engine."""
-    lps = engine(LP_ENGINE)
-    return lps if lps.available() else engine(name)
+    return installed_or(LP_ENGINE, engine(name))
 
 
 def _cheapest(built: Built, *plans: np.ndarray | None) -> np.ndarray | None:

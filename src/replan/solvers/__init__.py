@@ -18,9 +18,15 @@ def engine(name: str) -> Engine:
         raise ValueError(f"unknown solver {name!r}; choose one of {', '.join(ENGINES)}") from None
 
 
+def installed_or(name: str, fallback: Engine) -> Engine:
+    """The engine called `name` where it is installed, else `fallback`."""
+    preferred = engine(name)
+    return preferred if preferred.available() else fallback
+
+
 def available() -> list[str]:
     """Names of the engines installed on this machine."""
     return [name for name, e in ENGINES.items() if e.available()]
 
 
-__all__ = ["ENGINES", "Basis", "ColdRelaxation", "Engine", "Relaxation", "Result", "Status", "available", "engine"]
+__all__ = ["ENGINES", "Basis", "ColdRelaxation", "Engine", "Relaxation", "Result", "Status", "available", "engine", "installed_or"]
