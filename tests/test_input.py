@@ -121,6 +121,41 @@ def test_unreadable_file_is_one_problem_not_also_a_missing_table(demo):
     assert "binary" in found[0].expected and "header row" in found[1].expected
 
 
+def test_a_file_that_cannot_be_read_is_named_not_a_traceback(demo):
+    (demo / "offers.csv").unlink()
+    (demo / "offers.csv").mkdir()
+    (demo / "items.csv").unlink()
+    (demo / "items.csv").symlink_to(demo / "nowhere.csv")
+    (demo / "settings.toml").unlink()
+    (demo / "settings.toml").mkdir()
+    found = problems(demo)
+    assert [(p.table, p.value) for p in found] == [
+        ("items", "items.csv"), ("offers", "offers.csv"), ("settings", "settings.toml")]
+    assert all("a readable file" in p.expected for p in found)
+
+
+def test_rows_cut_short_are_read_with_one_warning(demo):
+    text = (demo / "transfers.csv").read_text()
+    assert text.endswith(",,2500\n")
+    (demo / "transfers.csv").write_text(text.removesuffix(",,2500\n") + "\n")  # capacity lost
+    lines = (demo / "items.csv").read_text().splitlines()
+    for at in (3, 6):
+        lines[at] = ",".join(lines[at].split(",")[:4])
+    (demo / "items.csv").write_text("\n".join(lines) + "\n")
+    warned = {p.table: p for p in replan.load(demo).warnings}
+    assert (warned["transfers"].row, warned["items"].row) == (2, 4)
+    assert "this one has fewer" in warned["transfers"].expected
+    assert "2 rows have fewer" in warned["items"].expected
+    assert not replan.load(replan.sample_path("demo")).warnings
+
+
+def test_two_rows_for_all_items_of_one_lane_are_a_duplicate_key(demo):
+    text = (demo / "transfers.csv").read_text()
+    (demo / "transfers.csv").write_text(text + text.splitlines()[1] + "\n")
+    p = one(problems(demo), table="transfers")
+    assert p.row == 3 and "row 2 has the same" in p.expected
+
+
 def test_row_with_more_fields_than_the_header_is_named(demo):
     lines = (demo / "offers.csv").read_text().splitlines()
     lines[4] += ",surplus"

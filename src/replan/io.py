@@ -8,6 +8,7 @@ gets a `_row` column: the row as the user sees it (header = row 1).
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import json
 import re
@@ -123,13 +124,30 @@ def _read_csv(file: Path, problems: list[Problem], table: str | None = None) -> 
                                 f"a well-formed CSV file ({_first_line(error)})"))
         return None
     frame = _named(cells)
+    _warn_short_rows(text, sep, frame.shape[1], table, problems)
     return frame if sep == "," else _decimal_points(frame, NUMBERS.get(table, set()))
+
+
+def _warn_short_rows(text: str, sep: str, width: int, table: str, problems: list[Problem]) -> None:
+    """One warning for the rows that end before the header does (a file cut short, or fields
+    left out): pandas reads their missing fields as blank, that is as the defaults."""
+    widths = [len(fields) for fields in csv.reader(io.StringIO(text), delimiter=sep)]
+    short = [row for row, fields in enumerate(widths[1:], start=2) if 0 < fields < width]
+    if short:
+        count = f"{len(short)} rows have fewer, the first here" if len(short) > 1 else "this one has fewer"
+        problems.append(Problem(table, short[0], None, None,
+                                f"the header's {width} fields on every row ({count}; "
+                                "the missing ones read as blank)", "warning"))
 
 
 def _decode(file: Path, table: str, problems: list[Problem]) -> str | None:
     """`file`'s text: UTF-8 (with or without a byte-order mark), UTF-16 with one, or else
     Windows-1252; None, with the problem, for binary data."""
-    data = file.read_bytes()
+    try:
+        data = file.read_bytes()
+    except OSError as error:  # a folder by that name, a broken link, no permission
+        problems.append(Problem(table, None, None, file.name, f"a readable file ({error.strerror})"))
+        return None
     utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
     try:
         text, encoding = data.decode("utf-16" if utf16 else "utf-8-sig"), "UTF-16" if utf16 else None
@@ -248,9 +266,11 @@ def _tidy(frame: pd.DataFrame, table: str, problems: list[Problem]) -> pd.DataFr
 def _read_toml(file: Path, problems: list[Problem]) -> dict[str, Any]:
     try:
         return tomllib.loads(file.read_text(encoding="utf-8"))
+    except OSError as error:
+        problems.append(Problem("settings", None, None, file.name, f"a readable file ({error.strerror})"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         problems.append(Problem("settings", None, None, None, f"valid TOML ({_first_line(error)})"))
-        return {}
+    return {}
 
 
 def _settings_sheet(frame: pd.DataFrame, problems: list[Problem]) -> dict[str, Any]:
