@@ -62,6 +62,16 @@ def test_text_where_a_number_belongs(demo):
     assert one(problems(demo), table="offers", column="unit_price").value == "twelve"
 
 
+def test_a_number_too_large_for_a_solver_is_named(demo):
+    edit(demo, "demand", lambda f: f.loc.__setitem__((0, "quantity"), "1e20"))
+    edit(demo, "offers", lambda f: f.loc.__setitem__((2, "lead_time"), "2e15"))
+    edit(demo, "items", lambda f: f.loc.__setitem__((1, "safety_stock"), "1e15"))  # the largest there is
+    found = problems(demo)
+    assert one(found, table="demand", column="quantity").expected == "a number ≥ 0 and at most 1e15"
+    assert one(found, table="offers", column="lead_time").row == 4
+    assert len(found) == 2
+
+
 def test_offer_for_unknown_item_and_supplier(demo):
     def change(f):
         f.loc[0, "item"] = "NO-SUCH-ITEM"

@@ -26,6 +26,9 @@ NO_LIMIT = {"none", "inf", "infinity"}
 TRUE = {"true", "yes", "y", "1", "t"}
 FALSE = {"false", "no", "n", "0", "f"}
 SOLVERS = {"highs", "cbc", "scip"}
+LARGEST = 1e15
+"""No number of a table is larger: beyond it a float no longer holds every whole unit, and
+the solvers take 1e20 for infinity (a demand of 1e20 left HiGHS with an empty model)."""
 CHOICES = {"end_inventory": {"safety_stock", "none"}, "solver": SOLVERS,
            "formulation": {"strong", "plain"}}
 
@@ -118,7 +121,11 @@ def _parse_column(table: str, column: Column, text: pd.Series, rows: pd.Series,
     if column.kind == "whole":
         bad |= ~blank & values.notna() & (values != np.round(values))
     _report(table, column, text[bad], rows[bad], problems)
-    values[bad] = np.nan
+    huge = ~bad & (values.abs() > LARGEST)
+    for row, value in zip(rows[huge], text[huge]):
+        problems.append(Problem(table, int(row), column.name, value,
+                                f"{column.expected()} and at most 1e{np.log10(LARGEST):.0f}"))
+    values[bad | huge] = np.nan
     if not callable(column.default) and column.default is not None:
         values[blank] = column.default
     return values
