@@ -114,7 +114,8 @@ def test_empty_table(demo):
 def test_file_that_is_neither_csv_nor_xlsx(tmp_path):
     path = tmp_path / "plan.pdf"
     path.write_bytes(b"%PDF-1.4")
-    assert "CSV files or an .xlsx workbook" in problems(path)[0].expected
+    found = problems(path)
+    assert len(found) == 1 and "CSV files or an .xlsx workbook" in found[0].expected  # no table is also missing
 
 
 def test_damaged_workbook(tmp_path):
@@ -277,3 +278,64 @@ def test_workbook_round_trip_plans_like_the_folder(tmp_path, demo):
 def test_problem_reads_as_a_sentence():
     p = replan.Problem("offers", 4, "lead_time", "2.5", "a whole number ≥ 0")
     assert str(p) == "offers, row 4, column lead_time: expected a whole number ≥ 0 (got '2.5')"
+
+
+def _workbook(path: Path, folder: Path, change=None, settings=(("horizon", "26"),)) -> Path:
+    """The CSV folder as one workbook; `change(name, sheet)` may edit an openpyxl sheet."""
+    with pd.ExcelWriter(path) as writer:
+        for csv in sorted(folder.glob("*.csv")):
+            pd.read_csv(csv, dtype=str, keep_default_na=False).to_excel(writer, sheet_name=csv.stem, index=False)
+        pd.DataFrame(settings, columns=["key", "value"]).to_excel(writer, sheet_name="settings", index=False)
+        if change:
+            for sheet in writer.book.worksheets:
+                change(sheet.title, sheet)
+    return path
+
+
+def test_a_table_may_start_lower_on_its_sheet_or_file_and_rows_count_as_seen(tmp_path, demo):
+    edit(demo, "offers", lambda f: f.loc.__setitem__((3, "unit_price"), "-2"))
+    edit(demo, "demand", lambda f: f.rename(columns={"quantity": "qty"}))
+    path = _workbook(tmp_path / "input.xlsx", demo,
+                     lambda name, sheet: sheet.insert_rows(1, 2) if name in ("offers", "demand") else None)
+    lines = (demo / "offers.csv").read_text()
+    (demo / "offers.csv").write_text("\n,,\n" + lines)
+    for source in (path, demo):
+        found = problems(source)
+        assert one(found, table="offers", column="unit_price").row == 7
+        assert one(found, table="demand", column="quantity").row == (3 if source == path else 1)
+        assert one(found, table="demand", column="qty").severity == "warning"
+
+
+def test_a_column_without_a_name_is_ignored_with_a_warning(demo):
+    edit(demo, "items", lambda f: f.insert(3, "", "note"))
+    edit(demo, "suppliers", lambda f: f.insert(1, "", ""))  # a spacer column: not a word
+    inst = replan.load(demo)
+    assert [(w.table, w.row) for w in inst.warnings] == [("items", 1)]
+    assert "a name over every column that holds values" in inst.warnings[0].expected
+    assert "" not in inst["items"].columns
+
+
+def test_two_files_or_sheets_for_one_table_are_an_error(tmp_path, demo):
+    shutil.copy(demo / "demand.csv", demo / "Demand.CSV")
+    found = problems(demo)
+    assert [(p.table, p.value) for p in found] == [("demand", "demand.csv")]
+    assert "(Demand.CSV is one)" in found[0].expected
+    path = _workbook(tmp_path / "input.xlsx", demo, lambda name, sheet: sheet.parent.create_sheet(" Settings")
+                     if name == "settings" else None)
+    assert [(p.table, p.value) for p in problems(path)] == [("settings", "sheet ' Settings'")]
+
+
+def test_an_empty_sheet_is_one_problem(tmp_path, demo):
+    path = _workbook(tmp_path / "input.xlsx", demo,
+                     lambda name, sheet: sheet.delete_rows(1, sheet.max_row) if name == "items" else None)
+    found = problems(path)
+    assert [(p.table, p.value, p.expected) for p in found] == [
+        ("items", "sheet 'items'", "a header row naming the columns")]
+
+
+def test_a_budget_or_time_limit_of_none_is_no_limit(demo):
+    (demo / "settings.toml").write_text('budget = "none"\ntime_limit = "inf"\nhorizon = 26\n')
+    settings = replan.load(demo).settings
+    assert (settings.budget, settings.time_limit, settings.horizon) == (None, None, 26)
+    (demo / "settings.toml").write_text('horizon = "none"\n')
+    assert one(problems(demo), table="settings").column == "horizon"

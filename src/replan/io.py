@@ -25,6 +25,10 @@ from .errors import Problem
 from .tables import OTHER_TABLES, SALES, SERVICE_LEVELS, SETTINGS, TABLES
 
 ROW = "_row"
+INPUT = "input"
+"""The table named by a problem with the whole input: no such folder, a workbook that does not open."""
+HEADER = "header_row"
+"""The `attrs` key of a table read from a file: its header's row as the user sees it."""
 TEMPLATE_SETTINGS = {"horizon": 12, "start_date": "2026-01-05", "time_limit": 10}
 NUMBERS = {t.name: {c.name for c in t.columns if c.kind in ("number", "whole")}
            for t in (*TABLES.values(), SALES, SERVICE_LEVELS)}
@@ -52,7 +56,7 @@ def read(path: str | Path) -> RawInput:
         return _read_workbook(path)
     what = "a folder of CSV files or an .xlsx workbook"
     value = str(path) if path.exists() else f"{path} (not found)"
-    return RawInput({}, {}, str(path), [Problem("input", None, None, value, what)])
+    return RawInput({}, {}, str(path), [Problem(INPUT, None, None, value, what)])
 
 
 def from_frames(tables: Mapping[str, pd.DataFrame], settings: Mapping[str, Any] | None = None,
@@ -82,11 +86,16 @@ def _as_text(value: object) -> str:
 
 def _read_folder(folder: Path) -> RawInput:
     raw = RawInput({}, {}, str(folder))
+    read: dict[str, str] = {}
     for file in sorted(folder.iterdir()):
         name = file.stem.lower()
-        if file.name.lower() == "settings.toml":
+        settings = file.name.lower() == "settings.toml"
+        table = file.suffix.lower() == ".csv" and name in TABLES
+        if (settings or table) and not _first(name, file.name, read, raw.problems):
+            continue
+        if settings:
             raw.settings = _read_toml(file, raw.problems)
-        elif file.suffix.lower() == ".csv" and name in TABLES:
+        elif table:
             frame = _read_csv(file, raw.problems)
             if frame is not None:
                 raw.tables[name] = _tidy(frame, name, raw.problems)
@@ -95,6 +104,16 @@ def _read_folder(folder: Path) -> RawInput:
                                         f"a table named one of {', '.join(TABLES)} (file ignored)",
                                         "warning"))
     return raw
+
+
+def _first(table: str, source: str, read: dict[str, str], problems: list[Problem]) -> bool:
+    """Whether `source` is the first file or sheet for `table` (names differing only in case or
+    spaces name one table); a second one is an error, and is not read."""
+    if table in read:
+        problems.append(Problem(table, None, None, source, f"one file or sheet for it ({read[table]} is one)"))
+        return False
+    read[table] = source
+    return True
 
 
 def _read_csv(file: Path, problems: list[Problem], table: str | None = None) -> pd.DataFrame | None:
@@ -106,7 +125,10 @@ def _read_csv(file: Path, problems: list[Problem], table: str | None = None) -> 
     text = _decode(file, table, problems)
     if text is None:
         return None
-    header = text.split("\n", 1)[0]
+    lines = text.split("\n")
+    above = next((i for i, line in enumerate(lines) if line.strip(" \t\r,;")), 0)  # blank lines
+    text = "\n".join(lines[above:]) if above else text
+    header = lines[above]
     sep = next((mark for mark in (";", "\t") if "," not in header and mark in header), ",")
     if sep != ",":
         problems.append(Problem(table, None, None, file.name, "comma-separated columns (read as "
@@ -120,19 +142,22 @@ def _read_csv(file: Path, problems: list[Problem], table: str | None = None) -> 
         return None
     except pd.errors.ParserError as error:
         line = re.search(r"line (\d+)", str(error))  # pandas counts lines as we count rows
-        problems.append(Problem(table, int(line.group(1)) if line else None, None, file.name,
-                                f"a well-formed CSV file ({_first_line(error)})"))
+        row = int(line.group(1)) + above if line else None
+        said = re.sub(r"line \d+", f"line {row}", _first_line(error))
+        problems.append(Problem(table, row, None, file.name, f"a well-formed CSV file ({said})"))
         return None
     frame = _named(cells)
-    _warn_short_rows(text, sep, frame.shape[1], table, problems)
+    frame.attrs[HEADER] = above + frame.attrs.get(HEADER, 1)
+    _warn_short_rows(text, sep, frame.shape[1], above, table, problems)
     return frame if sep == "," else _decimal_points(frame, NUMBERS.get(table, set()))
 
 
-def _warn_short_rows(text: str, sep: str, width: int, table: str, problems: list[Problem]) -> None:
+def _warn_short_rows(text: str, sep: str, width: int, above: int, table: str,
+                     problems: list[Problem]) -> None:
     """One warning for the rows that end before the header does (a file cut short, or fields
     left out): pandas reads their missing fields as blank, that is as the defaults."""
     widths = [len(fields) for fields in csv.reader(io.StringIO(text), delimiter=sep)]
-    short = [row for row, fields in enumerate(widths[1:], start=2) if 0 < fields < width]
+    short = [row for row, fields in enumerate(widths[1:], start=above + 2) if 0 < fields < width]
     if short:
         count = f"{len(short)} rows have fewer, the first here" if len(short) > 1 else "this one has fewer"
         problems.append(Problem(table, short[0], None, None,
@@ -164,14 +189,20 @@ def _decode(file: Path, table: str, problems: list[Problem]) -> str | None:
 
 
 def _named(cells: pd.DataFrame) -> pd.DataFrame:
-    """Cells read without a header, their first row made the column names as written (pandas
-    would rename a repeated one, which must be reported instead); columns with neither a name
-    nor a value (separators after the last column) dropped."""
-    if cells.empty:
+    """Cells read without a header, their first row that holds anything made the column names
+    as written (pandas would rename a repeated one, which must be reported instead); columns
+    with neither a name nor a value (separators after the last column) dropped. A table may
+    start lower on its sheet: `attrs[HEADER]` is its header's row as the user sees it."""
+    rows = cells.itertuples(index=False)
+    start = next((i for i, row in enumerate(rows) if any(str(v).strip() for v in row if pd.notna(v))), None)
+    if start is None:
         return pd.DataFrame()
-    names = cells.iloc[0].fillna("").astype(str).str.strip()
-    trailing = (names == "") & (cells.iloc[1:].fillna("") == "").all()
-    return cells.iloc[1:].loc[:, ~trailing].set_axis(names[~trailing].tolist(), axis=1).reset_index(drop=True)
+    names = cells.iloc[start].fillna("").astype(str).str.strip()
+    body = cells.iloc[start + 1:]
+    spare = (names == "") & (body.fillna("") == "").all()
+    frame = body.loc[:, ~spare].set_axis(names[~spare].tolist(), axis=1).reset_index(drop=True)
+    frame.attrs[HEADER] = start + 1
+    return frame
 
 
 def _decimal_points(frame: pd.DataFrame, numeric: set[str]) -> pd.DataFrame:
@@ -191,11 +222,17 @@ def _read_workbook(path: Path) -> RawInput:
     try:
         sheets = _sheets(path)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raw.problems.append(Problem("input", None, None, path.name,
+        raw.problems.append(Problem(INPUT, None, None, path.name,
                                     f"an .xlsx workbook that opens ({_first_line(error)})"))
         return raw
+    read: dict[str, str] = {}
     for sheet, frame in sheets.items():
         name = str(sheet).strip().lower()
+        if name in {"settings", *TABLES} and not _first(name, f"sheet {sheet!r}", read, raw.problems):
+            continue
+        if frame.columns.empty and name in TABLES:
+            raw.problems.append(Problem(name, None, None, f"sheet {sheet!r}", "a header row naming the columns"))
+            continue
         if name == "settings":
             raw.settings = _settings_sheet(_tidy(frame, name, raw.problems), raw.problems)
         elif name in TABLES:
@@ -249,18 +286,26 @@ def _read_sheet(path: Path, name: str, problems: list[Problem]) -> pd.DataFrame 
 
 
 def _tidy(frame: pd.DataFrame, table: str, problems: list[Problem]) -> pd.DataFrame:
-    """Normalise column names, number the rows as the user sees them, drop blank rows."""
+    """Normalise column names, number the rows as the user sees them, drop blank rows and
+    columns without a name (with a warning: they hold values)."""
+    header = frame.attrs.get(HEADER, 1)
     names = [str(c).strip().lower() for c in frame.columns]
+    if "" in names:
+        problems.append(Problem(table, header, None, None, "a name over every column that holds "
+                                "values (the columns without one are ignored)", "warning"))
     seen: set[str] = set()
     for name in names:
-        if name in seen:
-            problems.append(Problem(table, 1, name, name, "each column to appear once"))
+        if name in seen and name:
+            problems.append(Problem(table, header, name, name, "each column to appear once"))
         seen.add(name)
-    frame = frame.set_axis(names, axis=1).loc[:, ~pd.Index(names).duplicated()]
+    keep = ~pd.Index(names).duplicated() & (pd.Index(names) != "")
+    frame = frame.set_axis(names, axis=1).loc[:, keep]
     frame = frame.map(lambda v: "" if pd.isna(v) else str(v).strip())
-    frame.insert(0, ROW, range(2, len(frame) + 2))
+    frame.insert(0, ROW, range(header + 1, len(frame) + header + 1))
     blank = (frame.drop(columns=ROW) == "").all(axis=1)
-    return frame.loc[~blank].reset_index(drop=True)
+    frame = frame.loc[~blank].reset_index(drop=True)
+    frame.attrs[HEADER] = header
+    return frame
 
 
 def _read_toml(file: Path, problems: list[Problem]) -> dict[str, Any]:

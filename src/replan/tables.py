@@ -199,13 +199,13 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "horizon": ("whole ≥ 1", "Number of periods planned; default the last period with demand."),
     "start_date": ("an ISO date (2026-01-05)", "Date of period 1; default the Monday on or after today."),
     "period_days": ("whole ≥ 1", "Days per period; default 7."),
-    "budget": ("number ≥ 0", "Purchase spend allowed per period; default none."),
+    "budget": ("number ≥ 0, or none", "Purchase spend allowed per period; default none."),
     "end_inventory": ('"safety_stock" or "none"', "Whether safety stock counts at the end of the horizon."),
     "solver": ("highs, cbc, scip", "Solver of the whole model; default highs. Its LPs go to HiGHS and fix "
                                    "and optimize's small MIPs to SCIP where installed."),
     "formulation": ('"strong" or "plain"', "Model form: strong (with (l,S) inequalities, default) "
                     "or plain (the textbook big-M model, for comparison)."),
-    "time_limit": ("number > 0", "Seconds; default none."),
+    "time_limit": ("number > 0, or none", "Seconds; default none."),
     "mip_gap": ("number ≥ 0", "Relative gap at which to stop; default 0.001."),
 }
 

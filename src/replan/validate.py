@@ -19,10 +19,12 @@ import pandera.pandas as pa
 
 from .errors import InputError, Problem, any_errors
 from .instance import Instance, Settings
-from .io import ROW, RawInput
+from .io import HEADER, INPUT, ROW, RawInput
 from .tables import NONE, SETTINGS, TABLES, Column, Table
 
 NO_LIMIT = {"none", "inf", "infinity"}
+UNLIMITED = {"budget", "time_limit"}
+"""Settings whose default is no limit, which `NO_LIMIT` also says."""
 TRUE = {"true", "yes", "y", "1", "t"}
 FALSE = {"false", "no", "n", "0", "f"}
 SOLVERS = {"highs", "cbc", "scip"}
@@ -75,12 +77,13 @@ def _dtype(column: Column) -> str:
 
 def parse_table(table: Table, frame: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame | None:
     """Parse every column of `frame`; None when a required column is missing."""
+    header = frame.attrs.get(HEADER, 1)
     missing = [c.name for c in table.columns if c.required and c.name not in frame.columns]
     for name in missing:
-        problems.append(Problem(table.name, 1, name, None, f"a column named {name!r}"))
+        problems.append(Problem(table.name, header, name, None, f"a column named {name!r}"))
     unknown = [c for c in frame.columns if c != ROW and c not in table.names]
     for name in unknown:
-        problems.append(Problem(table.name, 1, name, None,
+        problems.append(Problem(table.name, header, name, None,
                                 f"one of the columns {', '.join(table.names)} (column ignored)",
                                 "warning"))
     if missing:
@@ -188,6 +191,8 @@ def check_keys(table: Table, frame: pd.DataFrame, problems: list[Problem]) -> No
 def _check_required_tables(raw: RawInput, typed: dict[str, pd.DataFrame],
                            problems: list[Problem]) -> None:
     unreadable = {p.table for p in problems if p.severity == "error"}  # said once already
+    if INPUT in unreadable:
+        return
     for table in TABLES.values():
         if not table.required:
             continue
@@ -206,6 +211,8 @@ def _parse_settings(raw: dict[str, Any], problems: list[Problem], today: dt.date
         key = str(key).strip().lower()
         if value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == "":
             continue  # not set: the default
+        if key in UNLIMITED and str(value).strip().lower() in NO_LIMIT:
+            continue
         if key not in SETTINGS:
             problems.append(Problem("settings", None, key, _show(value),
                                     f"one of the keys {', '.join(SETTINGS)} (ignored)", "warning"))

@@ -83,7 +83,7 @@ def from_uploads(name: str, files: Iterable[tuple[str, bytes]], base: Scenario |
         source = Path(folder) / Path(books[0]).name if len(books) == 1 else Path(folder)
         raw = io.read(source)
         if len(books) > 1:
-            raw.problems.append(Problem("input", None, None, ", ".join(books), "one workbook at a time"))
+            raw.problems.append(Problem(io.INPUT, None, None, ", ".join(books), "one workbook at a time"))
     return from_raw(name, raw, None if books else base)
 
 
