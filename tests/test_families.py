@@ -216,6 +216,20 @@ def test_impossible_service_limit_is_infeasible_and_named(engine):
     assert "4 units" in limit.message.iloc[0]
 
 
+def test_backlog_already_older_than_its_limit_is_infeasible_and_named(engine):
+    # due in period -1, at most 1 period late: it had to be served by period 0, before the plan
+    items = {"item": ["A", "B"], "holding_cost": [1, 1], "backorder_cost": [1, 1], "max_backorder_periods": [1, 2]}
+    backlog = {"item": ["A", "B"], "quantity": [4, 3], "since_period": [-1, -1]}
+    offers = {"supplier": ["S", "S"], "item": ["A", "B"], "unit_price": [1, 1], "lead_time": [0, 0]}
+    import replan
+    plan = replan.solve(instance({"horizon": 2}, items=items, suppliers=SUPPLIER, offers=offers,
+                                 backlog=backlog, demand=demand(0)), solver=engine)
+    assert plan.status == "infeasible" and plan.orders is None
+    limit = plan.exceptions[plan.exceptions.kind == "service_limit"]
+    assert limit[["item", "period"]].values.tolist() == [["A", 1]]  # B may still be served in period 1
+    assert "4 units of backlog" in limit.message.iloc[0] and "due in period -1" in limit.message.iloc[0]
+
+
 @pytest.mark.parametrize("end_inventory, expected", [("safety_stock", 15), ("none", 10)])
 def test_safety_stock_penalty_and_end_inventory(engine, end_inventory, expected):
     # target 5, penalty 2, holding 1, 2 periods: holding 5 costs 10 + 5 bought; shortfall costs 2·5 a period.

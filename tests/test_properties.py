@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import replan
 from audit import audit
 from conftest import ENGINES, instance
+from reference import optimum
 from replan import planner
 from replan.model import index as index_module
 from replan.model.build import build_model
@@ -60,7 +61,9 @@ def instances(draw, shared: bool = False):
     two_locations = draw(st.booleans())
     locations = ["main", "branch"] if two_locations else ["main"]
     items = {"item": [], "location": [], "holding_cost": [], "backorder_cost": [], "initial_inventory": [],
-             "safety_stock": [], "lost_sales": [], "max_backorder_periods": []}
+             "safety_stock": [], "lost_sales": [], "max_backorder_periods": [], "safety_stock_penalty": [],
+             "lost_sale_cost": [], "volume": []}
+    service_limits = draw(st.booleans())
     for i in range(n_items):
         for loc in locations:
             items["item"].append(f"I{i}")
@@ -70,12 +73,16 @@ def instances(draw, shared: bool = False):
             items["initial_inventory"].append(draw(st.integers(0, 20)))
             items["safety_stock"].append(draw(st.sampled_from([0, 0, 5])))
             items["lost_sales"].append(draw(st.booleans()))
-            items["max_backorder_periods"].append(None)
+            items["max_backorder_periods"].append(draw(st.sampled_from([None, 0, 1, 2])) if service_limits else None)
+            items["safety_stock_penalty"].append(draw(st.sampled_from([None, 0.5, 3.0])))
+            items["lost_sale_cost"].append(draw(st.sampled_from([None, 5.0, 40.0])))
+            items["volume"].append(draw(st.sampled_from([1.0, 2.0])))
     suppliers = {"supplier": ["S1", "S2"], "capacity": [15 if shared else draw(st.sampled_from([None, 15, 40])), None],
                  "order_cost": [draw(st.sampled_from([0, 10])), 0],
                  "max_share": [1.0, draw(st.sampled_from([1.0, 0.7]))]}
     offers = {k: [] for k in ("supplier", "item", "location", "mode", "unit_price", "lead_time", "moq",
-                              "order_multiple", "order_cost")}
+                              "order_multiple", "order_cost", "capacity")}
+    offer_capacities = draw(st.booleans())
     for i in range(n_items):
         for s, mode in [("S1", "standard"), ("S2", "standard"), ("S2", "express")]:
             if s != "S1" and not draw(st.booleans()):
@@ -89,6 +96,7 @@ def instances(draw, shared: bool = False):
             offers["moq"].append(draw(st.sampled_from([0, 0, 10])))
             offers["order_multiple"].append(draw(st.sampled_from([1, 1, 4])))
             offers["order_cost"].append(draw(st.sampled_from([0, 0, 5])))
+            offers["capacity"].append(draw(st.sampled_from([None, 12, 25])) if offer_capacities else None)
     breaks = {"supplier": [], "item": [], "min_quantity": [], "unit_price": [], "mode": []}
     for s, item, mode, price in zip(offers["supplier"], offers["item"], offers["mode"], offers["unit_price"]):
         if mode == "standard" and draw(st.booleans()):
@@ -101,7 +109,7 @@ def instances(draw, shared: bool = False):
     for i in range(n_items):
         for loc in locations:
             for t in range(1, T + 1):
-                for customer, priority in [("C1", 1), ("C2", 2)]:
+                for customer, priority in [("C1", 1), ("C2", draw(st.sampled_from([2, 3.5])))]:
                     qty = draw(st.sampled_from([0, 0, 3, 8, 15]))
                     if qty:
                         for k, v in zip(demand, (f"I{i}", loc, t, qty, customer, priority)):
@@ -114,7 +122,18 @@ def instances(draw, shared: bool = False):
         tables["price_breaks"] = breaks
     if two_locations:
         tables["transfers"] = {"from_location": ["main"], "to_location": ["branch"], "lead_time": [1],
-                               "unit_cost": [0.5], "capacity": [draw(st.sampled_from([None, 10]))]}
+                               "unit_cost": [0.5], "capacity": [draw(st.sampled_from([None, 10]))], "item": [""]}
+        if draw(st.booleans()):  # I0's own row of the lane overrides the all-items row
+            for k, v in zip(("from_location", "to_location", "lead_time", "unit_cost", "capacity", "item"),
+                            ("main", "branch", 0, 2.0, draw(st.sampled_from([None, 5])), "I0")):
+                tables["transfers"][k].append(v)
+    if draw(st.booleans()):  # a price change, a promotion, a quota, in one period of one offer
+        line = draw(st.integers(0, len(offers["item"]) - 1))
+        tables["offer_calendar"] = {**{k: [offers[k][line]] for k in ("supplier", "item", "location", "mode")},
+                                    "period": [draw(st.integers(1, T))],
+                                    "unit_price": [draw(st.sampled_from([None, 0.5, 6.0]))],
+                                    "order_cost": [draw(st.sampled_from([None, 0.0, 20.0]))],
+                                    "capacity": [draw(st.sampled_from([None, 0.0, 8.0]))]}
     if draw(st.booleans()):
         tables["backlog"] = {"item": ["I0"], "quantity": [6], "customer": ["C1"], "since_period": [-1]}
     if draw(st.booleans()):
@@ -123,7 +142,7 @@ def instances(draw, shared: bool = False):
         tables["supplier_capacity"] = {"supplier": ["S1"], "period": [1], "capacity": [0]}
     if draw(st.booleans()):
         tables["locations"] = {"location": ["main"], "capacity": [200]}
-    settings = {"horizon": T}
+    settings = {"horizon": T, "end_inventory": draw(st.sampled_from(["safety_stock", "none"]))}
     if draw(st.booleans()):
         settings["budget"] = 150
     return instance(settings, **tables)
@@ -136,6 +155,22 @@ def test_every_plan_passes_the_independent_audit(inst):
     assert plan.status in ("optimal", "infeasible"), plan.kpis
     if plan.status == "optimal":
         assert audit(inst, plan) == []
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(inst=instances())
+def test_the_optimum_is_the_reference_models(inst):
+    """replan's optimum is that of the contract written out as a plain MIP (tests/reference.py,
+    no code shared), both ways: the model neither cuts off a plan the contract allows nor
+    allows one it forbids; and where one finds no plan, neither does the other."""
+    expected = optimum(inst)
+    for formulation in ("strong", "plain"):
+        plan = replan.solve(inst, mip_gap=1e-9, formulation=formulation)
+        if expected is None:
+            assert plan.status == "infeasible", plan.kpis
+        else:
+            assert plan.status == "optimal", plan.kpis
+            assert plan.objective == pytest.approx(expected, rel=1e-6, abs=1e-6)
 
 
 @pytest.mark.skipif(len(ENGINES) < 2, reason="needs two engines")

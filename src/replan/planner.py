@@ -146,6 +146,11 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
     began = time.perf_counter()
     remaining = clock.budget(options.time_limit)
     index = build_index(instance)
+    overdue = report.overdue_backlog(index)
+    if overdue:  # no plan keeps to the limit: name what else must give too
+        say("backlog has waited longer than max_backorder_periods already; no plan keeps to it")
+        kpis = _kpis(instance, options.solver, Status.INFEASIBLE, message="backlog past its limit")
+        return _infeasible(instance, options.solver, remaining(), options.mip_gap, kpis, say, overdue)
     cut = split.cut(index, settings.budget)
     if len(cut) == 1:
         with _step_pool(workers if executor is None else 1) as pool:
@@ -278,7 +283,6 @@ def solve_whole(instance: Instance, options: Options, say: Progress, index: Inde
     Its plan keeps to `share` (one per supplier, None: all) of the supplier capacities and
     leaves what the plans `before`, of other parts of the same whole, use; its bound does not
     (the parts' bounds add up to one of the whole)."""
-    settings = instance.settings
     name, limit, gap = options.solver, options.time_limit, options.mip_gap
     say(f"building the model ({len(instance['items'])} item-locations, {instance.horizon} periods)")
     began = time.perf_counter()
@@ -293,11 +297,7 @@ def solve_whole(instance: Instance, options: Options, say: Progress, index: Inde
     closing = "" if result.x is None or result.bound is None else \
         f", gap {report.gap(result.objective, min(result.bound, result.objective)):.1%}"
     say(f"{result.status.value} in {result.seconds:.2f} s{closing}")
-    kpis = {"status": result.status.value, "objective": None, "bound": None, "mip_gap": None,
-            "costs": None, "fill_rate": None, "backorder_unit_periods": None, "solver": name,
-            "build_seconds": round(build_seconds, 3), "solve_seconds": round(result.seconds, 3),
-            "start_date": settings.start_date.isoformat(), "input_digest": instance.digest,
-            "horizon": instance.horizon, "parts": 1, "message": result.message}
+    kpis = _kpis(instance, name, result.status, build_seconds, result.seconds, result.message)
     if result.status == Status.INFEASIBLE:
         return _infeasible(instance, name, limit, gap, kpis, say)
     if result.x is None:
@@ -305,6 +305,16 @@ def solve_whole(instance: Instance, options: Options, say: Progress, index: Inde
             "critical", "solver", message=f"No plan: {result.message}")]
         return Plan(kpis, report.exceptions(rows_))
     return _plan(built, result, kpis)
+
+
+def _kpis(instance: Instance, name: str, status: Status, build_seconds: float = 0.0,
+          solve_seconds: float = 0.0, message: str = "") -> dict:
+    """The kpis of a run before its plan is known: what ran, on what, how long."""
+    return {"status": status.value, "objective": None, "bound": None, "mip_gap": None,
+            "costs": None, "fill_rate": None, "backorder_unit_periods": None, "solver": name,
+            "build_seconds": round(build_seconds, 3), "solve_seconds": round(solve_seconds, 3),
+            "start_date": instance.settings.start_date.isoformat(), "input_digest": instance.digest,
+            "horizon": instance.horizon, "parts": 1, "message": message}
 
 
 def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
@@ -630,16 +640,17 @@ def _plan(built: Built, result: Result, kpis: dict) -> Plan:
 
 
 def _infeasible(instance: Instance, name: str, limit: float | None, gap: float, kpis: dict,
-                say: Progress) -> Plan:
-    """Re-solve with priced slack on the limits that can conflict; name what must give."""
+                say: Progress, known: list[dict] | None = None) -> Plan:
+    """Re-solve with priced slack on the limits that can conflict; name what must give,
+    after the `known` limits that must (`report.overdue_backlog`)."""
     say("no plan meets every hard limit; finding the limits that must give")
     elastic = build_model(instance, elastic=True)
     result = engine(name).solve(elastic.model, limit, gap)
-    rows = []
+    rows = list(known or [])
     if result.x is not None:
         x = elastic.model.clean(result.x)
-        rows = (report.violations(elastic, x) + report.binding_suppliers(elastic, x)
-                + report.binding_budget(elastic, x))
+        rows += (report.violations(elastic, x) + report.binding_suppliers(elastic, x)
+                 + report.binding_budget(elastic, x))
     if not rows:
         rows.append(report.exception_row("critical", "infeasible",
                                          message="No plan meets every hard limit (capacities, budget, "

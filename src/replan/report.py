@@ -8,6 +8,7 @@ import pandas as pd
 from .errors import Problem
 from .extract import snap, values
 from .model.build import Built
+from .model.index import Index
 from .model.orders import purchase_terms
 from .model.stock import service_cells
 
@@ -143,6 +144,21 @@ def _binding_storage(built: Built, inventory: pd.DataFrame) -> list[dict]:
                                  message=f"Storage at {loc} is full ({snap(np.array(level))[()]:g} "
                                          f"of {cap:g}) at the end of period {period}."))
     return rows
+
+
+def overdue_backlog(index: Index) -> list[dict]:
+    """Backlog lines that have waited longer than `max_backorder_periods` before period 1
+    (`since_period` + limit < 1): no plan can keep to the limit, which has to give."""
+    lines = index.backlog_lines
+    classes = index.classes.iloc[lines["c"].to_numpy(int)].reset_index(drop=True)
+    limit = index.skus["max_backorder_periods"].to_numpy(float)[classes["k"].to_numpy(int)]
+    late = (lines["since_period"].to_numpy() + limit < 1) & ~classes["lost"].to_numpy(bool) \
+        & (lines["quantity"].to_numpy() > 0)
+    return [exception_row("critical", "service_limit", cls.item, cls.location, period=1,
+                          message=f"{line.quantity:g} units of backlog for {cls.customer}, due in period "
+                                  f"{line.since_period}, have waited longer than max_backorder_periods = "
+                                  f"{m:g} before period 1: raise the limit.")
+            for cls, line, m in zip(classes[late].itertuples(), lines[late].itertuples(), limit[late])]
 
 
 def violations(built: Built, x: np.ndarray) -> list[dict]:
