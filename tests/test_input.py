@@ -70,6 +70,8 @@ def test_a_number_too_large_for_a_solver_is_named(demo):
     assert one(found, table="demand", column="quantity").expected == "a number ≥ 0 and at most 1e15"
     assert one(found, table="offers", column="lead_time").row == 4
     assert len(found) == 2
+    edit(demo, "suppliers", lambda f: f.loc.__setitem__((0, "capacity"), "1e30"))
+    assert one(problems(demo), table="suppliers").expected.endswith("1e15, or none for no limit")
 
 
 def test_offer_for_unknown_item_and_supplier(demo):

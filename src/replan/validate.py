@@ -125,9 +125,10 @@ def _parse_column(table: str, column: Column, text: pd.Series, rows: pd.Series,
         bad |= ~blank & values.notna() & (values != np.round(values))
     _report(table, column, text[bad], rows[bad], problems)
     huge = ~bad & (values.abs() > LARGEST)
+    most = f"{column.expected()} and at most 1e{np.log10(LARGEST):.0f}" \
+        + (", or none for no limit" if column.default is NONE else "")
     for row, value in zip(rows[huge], text[huge]):
-        problems.append(Problem(table, int(row), column.name, value,
-                                f"{column.expected()} and at most 1e{np.log10(LARGEST):.0f}"))
+        problems.append(Problem(table, int(row), column.name, value, most))
     values[bad | huge] = np.nan
     if not callable(column.default) and column.default is not None:
         values[blank] = column.default
