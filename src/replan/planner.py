@@ -304,7 +304,7 @@ def solve_whole(instance: Instance, options: Options, say: Progress, index: Inde
         rows_ = report.input_warnings(instance.warnings) + [report.exception_row(
             "critical", "solver", message=f"No plan: {result.message}")]
         return Plan(kpis, report.exceptions(rows_))
-    return _plan(built, result, kpis)
+    return _plan(built, result, kpis, gap)
 
 
 def _kpis(instance: Instance, name: str, status: Status, build_seconds: float = 0.0,
@@ -621,7 +621,9 @@ def _order_nothing(model: Compiled) -> Compiled:
     return dataclasses.replace(model.relaxed(), ub=np.where(model.integer, 0.0, model.ub))
 
 
-def _plan(built: Built, result: Result, kpis: dict) -> Plan:
+def _plan(built: Built, result: Result, kpis: dict, gap: float) -> Plan:
+    """The plan of `result`, made to pay only what it does, its costs and status read from it:
+    optimal where its own cost is within `gap` of the bound, whatever the engine's was."""
     x = idle_off(built.index, built.vars, built.model.clean(result.x))
     x = exact_shortfall(built.index, built.vars, x)
     orders = extract.orders(built, x)
@@ -631,7 +633,10 @@ def _plan(built: Built, result: Result, kpis: dict) -> Plan:
              if name in BUCKETS}
     objective = float(sum(costs.values()))
     bound = None if result.bound is None else float(min(result.bound, objective))
-    kpis.update(objective=objective, bound=bound, mip_gap=report.gap(objective, bound), costs=costs,
+    within = report.gap(objective, bound)
+    if within is not None and within <= gap:
+        kpis["status"] = Status.OPTIMAL.value
+    kpis.update(objective=objective, bound=bound, mip_gap=within, costs=costs,
                 fill_rate=report.fill_rate(fulfillment),
                 backorder_unit_periods=float(inventory["backorder"].sum()))
     rows = report.plan_exceptions(built, x, orders, inventory)
