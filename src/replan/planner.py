@@ -146,11 +146,6 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
     began = time.perf_counter()
     remaining = clock.budget(options.time_limit)
     index = build_index(instance)
-    overdue = report.overdue_backlog(index)
-    if overdue:  # no plan keeps to the limit: name what else must give too
-        say("backlog has waited longer than max_backorder_periods already; no plan keeps to it")
-        kpis = _kpis(instance, options.solver, Status.INFEASIBLE, message="backlog past its limit")
-        return _infeasible(instance, options.solver, remaining(), options.mip_gap, kpis, say, overdue)
     cut = split.cut(index, settings.budget)
     if len(cut) == 1:
         with _step_pool(workers if executor is None else 1) as pool:
@@ -288,6 +283,11 @@ def solve_whole(instance: Instance, options: Options, say: Progress, index: Inde
     began = time.perf_counter()
     built = build_model(instance, index=index)
     build_seconds = time.perf_counter() - began
+    overdue = report.overdue_backlog(built.index)
+    if overdue:  # no plan keeps to the limit: name what else must give too
+        say("backlog has waited longer than max_backorder_periods already; no plan keeps to it")
+        kpis = _kpis(instance, name, Status.INFEASIBLE, build_seconds, message="backlog past its limit")
+        return _infeasible(instance, name, limit, gap, kpis, say, overdue)
     rows, cols = built.model.shape
     lps = lp_engine(name).name
     say(f"built {cols:,} variables and {rows:,} constraints in {build_seconds:.2f} s; solving with {name}"
