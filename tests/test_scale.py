@@ -1187,6 +1187,26 @@ def test_blocks_solved_in_two_queues_at_once_keep_every_shared_capacity(inst, mo
     event(f"S1's capacity binds in the joined plan: {_binds(blocks, 'S1', 15)}")
 
 
+def test_where_a_block_finds_no_plan_within_its_share_its_part_is_solved_whole(monkeypatch):
+    """A and B share S's 10 a period; A's 10 units are due in period 1 and may not wait. Two
+    queues at once get half of S each, so A's block has no plan; the part, solved whole, has
+    one (A's 10 in period 1, B's in period 2), and that is the plan, not "infeasible"."""
+    inst = instance({"horizon": 2},
+                    items={"item": ["A", "B"], "holding_cost": [1, 1], "backorder_cost": [1, 1],
+                           "max_backorder_periods": [0, None]},
+                    suppliers={"supplier": ["S"], "capacity": [10]},
+                    offers={"supplier": ["S", "S"], "item": ["A", "B"], "unit_price": [1, 1], "lead_time": [0, 0]},
+                    demand={"item": ["A", "B"], "period": [1, 2], "quantity": [10, 10]})
+    whole = replan.solve(inst, mip_gap=1e-9)
+    said: list[str] = []
+    monkeypatch.setattr(split, "BLOCK_CELLS", 1)
+    with ThreadPoolExecutor(2) as threads:
+        plan = replan.solve(inst, mip_gap=1e-9, workers=2, executor=threads, progress=said.append)
+    assert any("solving the parts whole" in line for line in said)
+    assert plan.status == whole.status == "optimal" and plan.objective == pytest.approx(whole.objective)
+    assert audit(inst, plan) == []
+
+
 def _binds(plan: replan.Plan, supplier: str, capacity: float) -> bool:
     """Whether `plan` orders all of `supplier`'s `capacity` in some period from two items or more."""
     orders = plan.orders[plan.orders["supplier"] == supplier].groupby("order_period")

@@ -147,6 +147,19 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
     remaining = clock.budget(options.time_limit)
     index = build_index(instance)
     cut = split.cut(index, settings.budget)
+    plan = _solve_cut(instance, index, cut, options, remaining, say, workers, executor, began)
+    if plan.status == "infeasible" and any(block.share is not None for block in cut):
+        # a block's share of a capacity may hold no plan where its whole part has one
+        say("a block found no plan within its share of the capacities; solving the parts whole")
+        plan = _solve_cut(instance, index, split.parts(index, settings.budget), options, remaining, say,
+                          workers, executor, began)
+    return plan
+
+
+def _solve_cut(instance: Instance, index: Index, cut: list[split.Block], options: Options,
+               remaining: clock.Remaining, say: Progress, workers: int, executor: Executor | None,
+               began: float) -> Plan:
+    """The plan of `instance` solved in the blocks of `cut`, joined."""
     if len(cut) == 1:
         with _step_pool(workers if executor is None else 1) as pool:
             # less the time it took to index the instance and look for parts

@@ -55,6 +55,12 @@ def cut(index: Index, budget: float | None) -> list[Block]:
     return blocks(index, decompose.parts(decompose.components(index, budget)), budget)
 
 
+def parts(index: Index, budget: float | None) -> list[Block]:
+    """The independent parts of an instance, none cut: where a block found no plan within its
+    share of a capacity, the answer for its whole part."""
+    return [Block(rows) for rows in decompose.parts(decompose.components(index, budget))]
+
+
 def blocks(index: Index, groups: list[np.ndarray], budget: float | None) -> list[Block]:
     """`decompose.parts`' groups, each larger than `BLOCK_CELLS` cut into blocks.
 
