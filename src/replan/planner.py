@@ -148,7 +148,7 @@ def solve(instance: Instance, solver: str | None = None, time_limit: float | Non
     index = build_index(instance)
     cut = split.cut(index, settings.budget)
     plan = _solve_cut(instance, index, cut, options, remaining, say, workers, executor, began)
-    if plan.status == "infeasible" and any(block.share is not None for block in cut):
+    if any(block.share is not None for block in cut) and plan.status == "infeasible":
         # a block's share of a capacity may hold no plan where its whole part has one
         say("a block found no plan within its share of the capacities; solving the parts whole")
         plan = _solve_cut(instance, index, split.parts(index, settings.budget), options, remaining, say,
