@@ -294,13 +294,15 @@ def solve_whole(instance: Instance, options: Options, say: Progress, index: Inde
     name, limit, gap = options.solver, options.time_limit, options.mip_gap
     say(f"building the model ({len(instance['items'])} item-locations, {instance.horizon} periods)")
     began = time.perf_counter()
+    index = index or build_index(instance)
+    overdue = report.overdue_backlog(index)
+    if overdue:  # no plan keeps to the limit, so no model to solve: name what else must give too
+        say("backlog has waited longer than max_backorder_periods already; no plan keeps to it")
+        kpis = _kpis(instance, name, Status.INFEASIBLE, time.perf_counter() - began,
+                     message="backlog past its limit")
+        return _infeasible(instance, name, limit, gap, kpis, say, overdue)
     built = build_model(instance, index=index)
     build_seconds = time.perf_counter() - began
-    overdue = report.overdue_backlog(built.index)
-    if overdue:  # no plan keeps to the limit: name what else must give too
-        say("backlog has waited longer than max_backorder_periods already; no plan keeps to it")
-        kpis = _kpis(instance, name, Status.INFEASIBLE, build_seconds, message="backlog past its limit")
-        return _infeasible(instance, name, limit, gap, kpis, say, overdue)
     rows, cols = built.model.shape
     lps = lp_engine(name).name
     say(f"built {cols:,} variables and {rows:,} constraints in {build_seconds:.2f} s; solving with {name}"

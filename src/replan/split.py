@@ -52,7 +52,7 @@ class Block:
 def cut(index: Index, budget: float | None) -> list[Block]:
     """The blocks an instance is solved in: its independent parts (`decompose.parts`), each
     too large one cut into blocks (`blocks`)."""
-    return blocks(index, decompose.parts(decompose.components(index, budget)), budget)
+    return blocks(index, [part.rows for part in parts(index, budget)], budget)
 
 
 def parts(index: Index, budget: float | None) -> list[Block]:
