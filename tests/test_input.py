@@ -10,6 +10,7 @@ import pytest
 
 import replan
 from replan import InputError
+from replan.validate import SHOWS_ERROR
 
 
 @pytest.fixture
@@ -341,3 +342,34 @@ def test_a_budget_or_time_limit_of_none_is_no_limit(demo):
     assert (settings.budget, settings.time_limit, settings.horizon) == (None, None, 26)
     (demo / "settings.toml").write_text('horizon = "none"\n')
     assert one(problems(demo), table="settings").column == "horizon"
+
+
+def test_a_cell_showing_a_spreadsheet_error_is_named_once_never_read_as_blank(tmp_path, demo):
+    def error(sheet, row: int, column: str, value: str = "#N/A") -> None:
+        cell = sheet.cell(row, 1 + [c.value for c in sheet[1]].index(column))
+        cell.value, cell.data_type = value, "e"
+
+    def errors(name, sheet):
+        if name == "offers":
+            error(sheet, 4, "moq")  # optional: blank would be its default
+            error(sheet, 5, "unit_price", "#DIV/0!")  # required: blank would be a second problem
+        if name == "items":
+            error(sheet, 3, "item", "#REF!")  # text: it would be an item's name
+            sheet.cell(1, sheet.max_column + 1, "lookup")  # in a column replan ignores: ignored
+            error(sheet, 2, "lookup", "#VALUE!")
+        if name == "settings":
+            error(sheet, 2, "value", "#NAME?")
+
+    path = _workbook(tmp_path / "input.xlsx", demo, errors)
+    expected = [("items", 3, "item", "#REF!"), ("offers", 4, "moq", "#N/A"),
+                ("offers", 5, "unit_price", "#DIV/0!"), ("settings", None, "horizon", "#NAME?")]
+    found = [p for p in problems(path) if p.severity == "error"]
+    assert sorted((p.table, p.row or 0, p.column, p.value) for p in found) == [
+        (t, r or 0, c, v) for t, r, c, v in expected]
+    assert {p.expected for p in found} == {SHOWS_ERROR}
+    # as a CSV export writes them (Excel's #N/A, LibreOffice's Err:502)
+    edit(demo, "offers", lambda f: f.loc.__setitem__((2, "moq"), "#N/A"))
+    edit(demo, "items", lambda f: f.loc.__setitem__((1, "item"), "Err:502"))
+    found = problems(demo)
+    assert sorted((p.table, p.row, p.column, p.value, p.expected) for p in found) == [
+        ("items", 3, "item", "Err:502", SHOWS_ERROR), ("offers", 4, "moq", "#N/A", SHOWS_ERROR)]

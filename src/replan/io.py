@@ -79,6 +79,8 @@ def text_table(frame: pd.DataFrame, name: str, problems: list[Problem]) -> pd.Da
 
 
 def _as_text(value: object) -> str:
+    if value is None:
+        return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -245,10 +247,23 @@ def _read_workbook(path: Path) -> RawInput:
 
 
 def _sheets(path: Path) -> dict[str, pd.DataFrame]:
-    """Every sheet of a workbook as text, its first row the column names as written (`_named`)."""
-    read = pd.read_excel(path, sheet_name=None, header=None, dtype=str, keep_default_na=False,
-                         engine="openpyxl")
-    return {sheet: _named(cells) for sheet, cells in read.items()}
+    """Every sheet of a workbook as text, its first row the column names as written (`_named`).
+    A cell holds its value as saved (a formula's last result), an error as the sheet shows it
+    (#N/A), which pandas' reader would make blank, so that the validator can name it."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    try:
+        return {sheet.title: _named(_cells(sheet)) for sheet in book.worksheets}
+    finally:
+        book.close()
+
+
+def _cells(sheet) -> pd.DataFrame:
+    sheet.reset_dimensions()  # the extent a file declares can be wrong: read to the last cell
+    rows = [[_as_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+    width = max(map(len, rows), default=0)
+    return pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object)
 
 
 def read_table(path: str | Path, name: str) -> tuple[pd.DataFrame | None, list[Problem]]:

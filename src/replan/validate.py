@@ -11,6 +11,7 @@ parse, say) is not repeated.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Iterable
 
 import numpy as np
@@ -31,6 +32,11 @@ SOLVERS = {"highs", "cbc", "scip"}
 LARGEST = 1e15
 """No number of a table is larger: beyond it a float no longer holds every whole unit, and
 the solvers take 1e20 for infinity (a demand of 1e20 left HiGHS with an empty model)."""
+SPREADSHEET_ERROR = re.compile(r"#(NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|GETTING_DATA|SPILL!|CALC!"
+                               r"|FIELD!|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!|EXTERNAL!|PYTHON!)|Err:\d{3}")
+"""What a spreadsheet shows, and saves in a workbook or a CSV export, where a cell's formula
+failed (Excel's error values; LibreOffice's Err:502 in its CSV): never a value, never blank."""
+SHOWS_ERROR = "a value, not a spreadsheet error: mend the formula or type the value"
 CHOICES = {"end_inventory": {"safety_stock", "none"}, "solver": SOLVERS,
            "formulation": {"strong", "plain"}}
 
@@ -104,12 +110,16 @@ def _parse_column(table: str, column: Column, text: pd.Series, rows: pd.Series,
                   problems: list[Problem]) -> pd.Series:
     if column.default is NONE:  # a limit: "none" or "inf" (how an Instance stores it) means no limit
         text = text.where(~text.str.strip().str.lower().isin(NO_LIMIT), "")
+    failed = text.str.fullmatch(SPREADSHEET_ERROR)
+    for row, value in zip(rows[failed], text[failed]):
+        problems.append(Problem(table, int(row), column.name, value, SHOWS_ERROR))
+    text = text.where(~failed, "")  # reported: no second problem, and never the default
     blank = text == ""
     if column.required:
-        for row in rows[blank]:
+        for row in rows[blank & ~failed]:
             problems.append(Problem(table, int(row), column.name, "", column.expected()))
     if column.kind == "text":
-        return text.where(~blank, "" if column.default is None else column.default)
+        return text.where(~blank, "" if column.default is None else column.default).where(~failed, None)
     if column.kind == "date":
         dates = pd.to_datetime(text.where(~blank), errors="coerce", format="ISO8601")
         _report(table, column, text[~blank & dates.isna()], rows[~blank & dates.isna()], problems)
@@ -129,9 +139,9 @@ def _parse_column(table: str, column: Column, text: pd.Series, rows: pd.Series,
         + (", or none for no limit" if column.default is NONE else "")
     for row, value in zip(rows[huge], text[huge]):
         problems.append(Problem(table, int(row), column.name, value, most))
-    values[bad | huge] = np.nan
     if not callable(column.default) and column.default is not None:
         values[blank] = column.default
+    values[bad | huge | failed] = np.nan
     return values
 
 
@@ -220,7 +230,9 @@ def _parse_settings(raw: dict[str, Any], problems: list[Problem], today: dt.date
             continue
         parsed = _parse_setting(key, value)
         if parsed is None:
-            problems.append(Problem("settings", None, key, _show(value), SETTINGS[key][0]))
+            failed = SPREADSHEET_ERROR.fullmatch(str(value).strip())
+            problems.append(Problem("settings", None, key, _show(value),
+                                    SHOWS_ERROR if failed else SETTINGS[key][0]))
         else:
             values[key] = parsed
     if "start_date" not in values:
