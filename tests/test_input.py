@@ -373,3 +373,12 @@ def test_a_cell_showing_a_spreadsheet_error_is_named_once_never_read_as_blank(tm
     found = problems(demo)
     assert sorted((p.table, p.row, p.column, p.value, p.expected) for p in found) == [
         ("items", 3, "item", "Err:502", SHOWS_ERROR), ("offers", 4, "moq", "#N/A", SHOWS_ERROR)]
+
+
+def test_a_gap_of_one_or_more_is_taken_with_a_warning(demo):
+    (demo / "settings.toml").write_text("horizon = 26\nmip_gap = 1\n")
+    inst = replan.load(demo)
+    assert inst.settings.mip_gap == 1
+    assert [(w.table, w.column, w.value) for w in inst.warnings] == [("settings", "mip_gap", "1")]
+    (demo / "settings.toml").write_text("horizon = 26\nmip_gap = 0.99\n")
+    assert not replan.load(demo).warnings

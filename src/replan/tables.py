@@ -206,7 +206,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "formulation": ('"strong" or "plain"', "Model form: strong (with (l,S) inequalities, default) "
                     "or plain (the textbook big-M model, for comparison)."),
     "time_limit": ("number > 0, or none", "Seconds; default none."),
-    "mip_gap": ("number ≥ 0", "Relative gap at which to stop; default 0.001."),
+    "mip_gap": ("number ≥ 0", "Relative gap at which to stop; default 0.001 (0.01 is 1%)."),
 }
 
 SALES = Table("sales", (

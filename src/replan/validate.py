@@ -235,6 +235,10 @@ def _parse_settings(raw: dict[str, Any], problems: list[Problem], today: dt.date
                                     SHOWS_ERROR if failed else SETTINGS[key][0]))
         else:
             values[key] = parsed
+            if key == "mip_gap" and parsed >= 1:
+                problems.append(Problem("settings", None, key, _show(value), "a relative gap below 1 "
+                                        "(0.01 is 1%): at 1 or more any plan counts as optimal",
+                                        "warning"))
     if "start_date" not in values:
         values["start_date"] = today + dt.timedelta(days=(7 - today.weekday()) % 7)
     return Settings(**values)
