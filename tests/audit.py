@@ -20,7 +20,7 @@ TOL = 1e-5
 def audit(instance, plan) -> list[str]:
     """Every way `plan` breaks the contract for `instance` (empty when it is sound)."""
     a = _Audit(instance, plan)
-    for check in (a.orders, a.balances, a.fulfillment, a.transfers, a.limits, a.costs, a.kpis):
+    for check in (a.orders, a.balances, a.fulfillment, a.transfers, a.limits, a.whole, a.costs, a.kpis):
         check()
     return a.problems
 
@@ -178,6 +178,24 @@ class _Audit:
                 self.fail(f"transfer {r}: cost")
 
     # ---- hard limits ----
+    def whole(self):
+        """Where every input quantity is whole units, so are served and moved quantities."""
+        given = {"items": ["initial_inventory", "safety_stock"], "demand": ["quantity"],
+                 "backlog": ["quantity"], "open_orders": ["quantity"], "transfers": ["capacity"],
+                 "offers": ["moq", "order_multiple", "capacity"], "suppliers": ["capacity"],
+                 "supplier_capacity": ["capacity"], "price_breaks": ["min_quantity"]}
+        values = np.concatenate([self.t[name][columns].to_numpy(float).ravel() for name, columns in given.items()])
+        values = values[np.isfinite(values)]
+        if not np.allclose(values, np.round(values), rtol=0, atol=1e-9):
+            return
+        for name, table, column in (("served", self.plan.inventory, "served"),
+                                    ("fulfilled", self.plan.fulfillment, "quantity"),
+                                    ("moved", self.plan.transfers, "quantity")):
+            part = table[column].to_numpy(float)
+            off = np.abs(part - np.round(part)) > TOL
+            if off.any():
+                self.fail(f"{name} {part[off][:3].tolist()} not whole units though every input quantity is")
+
     def limits(self):
         o = self.plan.orders
         sup = self.t["suppliers"].set_index("supplier")
