@@ -90,6 +90,33 @@ def test_cli_reports_a_plan_without_a_proven_bound(monkeypatch, tmp_path):
     assert "feasible: total cost" in done.output and "(no bound)" in done.output
 
 
+def test_a_plan_with_fractional_service_is_solved_again_in_whole_units():
+    """Served quantities are continuous in the model; where a plan serves part of a unit
+    although every input is whole, the run solves again with whole service, from that plan,
+    and keeps the better of the two bounds."""
+    inst = instance(items={"item": ["A"], "holding_cost": [0], "backorder_cost": [5], "volume": [3],
+                           "lost_sale_cost": [0]},
+                    suppliers={"supplier": ["S"]},
+                    offers={"supplier": ["S"], "item": ["A"], "unit_price": [1], "lead_time": [0],
+                            "order_cost": [20]},
+                    locations={"location": ["main"], "capacity": [10]},  # 3⅓ units
+                    demand={"item": ["A", "A"], "period": [1, 2], "quantity": [4, 4]},
+                    backlog={"item": ["A"], "since_period": [0], "quantity": [2]}, settings={"horizon": 2})
+    built = build_model(inst)
+    highs = solvers.engine("highs")
+    fractional = highs.solve(built.model.relaxed(), None, 1e-9).x.copy()
+    fractional[built.vars.serve[0, 0]] -= 0.5
+    assert not planner._whole(built, fractional)
+    given = Result(Status.FEASIBLE, fractional, 40.0, bound=33.5, seconds=1.0)
+    whole = planner._made_whole(built, highs, given, None, 1e-9, engine_bound=True)
+    assert planner._whole(built, whole.x)
+    # the optimum by hand: order 9 in period 1, serve 6, keep 3 (9 of 10 volume units), serve 3
+    assert whole.objective == pytest.approx(20 + 9 + 5 * 1)
+    assert whole.bound == pytest.approx(34.0) and whole.seconds > 1.0
+    # with capacities lowered below the model's, the re-solve's bound is not the model's
+    assert planner._made_whole(built, highs, given, None, 1e-9, engine_bound=False).bound == 33.5
+
+
 def test_the_tightened_lp_bound_counts_when_the_mip_proves_none(monkeypatch):
     """A MIP stopped before its root LP has no bound of its own; the LP relaxation's is valid."""
     class NoMipBound:

@@ -437,25 +437,35 @@ def _run(built: Built, name: str, limit: float | None, gap: float, strong: bool,
     result = dataclasses.replace(result, seconds=time.perf_counter() - began, bound=bound,
                                  status=Status.OPTIMAL if proven else status)
     if result.x is None and result.status == Status.ERROR:
-        fallback = solver.solve(_order_nothing(built.model), None, gap)
-        if fallback.x is not None:
-            return dataclasses.replace(
-                fallback, status=Status.FEASIBLE, bound=result.bound,
-                seconds=result.seconds + fallback.seconds,
-                message=f"{result.message}; showing the plan that orders nothing")
-        return result
+        return _last_resort(built, solver, result, gap)
     if result.x is not None and built.index.whole and not _whole(built, result.x):
-        # rare: a vertex with fractional service (storage with fractional volumes); make it whole
-        serve = built.model.var_blocks["serve"]
-        integer = built.model.integer.copy()
-        integer[serve] = True
-        again = solver.solve(dataclasses.replace(built.model, integer=integer), remaining(), gap,
-                             start=built.model.clean(result.x))
-        if again.x is not None:  # its own bound may be weaker: stopped early in a large model
-            return dataclasses.replace(again, seconds=time.perf_counter() - began,
-                                       bound=_best_bound(again.bound if engine_bound else None,
-                                                         result.bound))
+        return _made_whole(built, solver, result, remaining(), gap, engine_bound)
     return result
+
+
+def _last_resort(built: Built, solver: Engine, failed: Result, gap: float) -> Result:
+    """The plan that orders nothing, where the run found none in its time: always feasible."""
+    fallback = solver.solve(_order_nothing(built.model), None, gap)
+    if fallback.x is None:
+        return failed
+    return dataclasses.replace(fallback, status=Status.FEASIBLE, bound=failed.bound,
+                               seconds=failed.seconds + fallback.seconds,
+                               message=f"{failed.message}; showing the plan that orders nothing")
+
+
+def _made_whole(built: Built, solver: Engine, result: Result, limit: float | None, gap: float,
+                engine_bound: bool) -> Result:
+    """`result` re-solved with whole served quantities, from it: rare, a vertex with fractional
+    service (storage with fractional volumes). `result` where the re-solve finds no plan."""
+    integer = built.model.integer.copy()
+    integer[built.model.var_blocks["serve"]] = True
+    again = solver.solve(dataclasses.replace(built.model, integer=integer), limit, gap,
+                         start=built.model.clean(result.x))
+    if again.x is None:
+        return result
+    # its own bound may be weaker: stopped early in a large model
+    return dataclasses.replace(again, seconds=result.seconds + again.seconds,
+                               bound=_best_bound(again.bound if engine_bound else None, result.bound))
 
 
 class _FirstPlan:
