@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +11,7 @@ import pytest
 
 import replan
 from replan import InputError
-from replan.validate import SHOWS_ERROR
+from replan.validate import FORMULA, SHOWS_ERROR
 
 
 @pytest.fixture
@@ -382,3 +383,30 @@ def test_a_gap_of_one_or_more_is_taken_with_a_warning(demo):
     assert [(w.table, w.column, w.value) for w in inst.warnings] == [("settings", "mip_gap", "1")]
     (demo / "settings.toml").write_text("horizon = 26\nmip_gap = 0.99\n")
     assert not replan.load(demo).warnings
+
+
+def test_a_formula_reads_as_its_saved_result_and_one_with_none_is_named(tmp_path, demo):
+    def formulas(name, sheet):
+        columns = [c.value for c in sheet[1]]
+        if name == "offers":
+            sheet.cell(4, 1 + columns.index("moq"), "=2*3")  # optional: blank would be its default
+            sheet.cell(5, 1 + columns.index("unit_price"), "=2*3")
+        if name == "settings":
+            sheet.cell(2, 2, "=20+6")
+
+    path = _workbook(tmp_path / "input.xlsx", demo, formulas)  # openpyxl saves no results
+    found = problems(path)
+    assert sorted((p.table, p.row or 0, p.column, p.value, p.expected) for p in found) == [
+        ("offers", 4, "moq", "=2*3", FORMULA), ("offers", 5, "unit_price", "=2*3", FORMULA),
+        ("settings", 0, "horizon", "=20+6", FORMULA)]
+    # as a spreadsheet program saves it: each formula with its result
+    saved = tmp_path / "saved.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(saved, "w") as target:
+        for entry in source.infolist():
+            data = source.read(entry)
+            if entry.filename.startswith("xl/worksheets/"):
+                data = data.replace(b"<f>2*3</f><v />", b"<f>2*3</f><v>6</v>")
+                data = data.replace(b"<f>20+6</f><v />", b"<f>20+6</f><v>26</v>")
+            target.writestr(entry, data)
+    inst = replan.load(saved)
+    assert (inst["offers"].at[2, "moq"], inst["offers"].at[3, "unit_price"], inst.settings.horizon) == (6, 6, 26)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import itertools
 import json
 import re
 import shutil
 import tomllib
 import uuid
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, Mapping
@@ -35,6 +37,10 @@ NUMBERS = {t.name: {c.name for c in t.columns if c.kind in ("number", "whole")}
 """Each table's numeric columns: where a semicolon-separated file may write a decimal comma."""
 DECIMAL_COMMA = re.compile(r"[+-]?(\d{1,3}(\.\d{3})+|\d*),\d+")
 """1,5 and 1.234,5: a number as written where the decimal mark is a comma."""
+UNSAVED_FORMULA = re.compile(rb'<c\b(?![^>]*\bt="str")[^>]*>\s*<f\b[^>]*(?:/>|>[^<]*</f>)'
+                             rb'\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>')
+"""A sheet's cell holding a formula and no saved result (a formula with an empty text result
+is saved as t="str")."""
 
 
 @dataclass
@@ -249,21 +255,52 @@ def _read_workbook(path: Path) -> RawInput:
 def _sheets(path: Path) -> dict[str, pd.DataFrame]:
     """Every sheet of a workbook as text, its first row the column names as written (`_named`).
     A cell holds its value as saved (a formula's last result), an error as the sheet shows it
-    (#N/A), which pandas' reader would make blank, so that the validator can name it."""
+    (#N/A), which pandas' reader would make blank, and a formula saved with no result as the
+    formula (=B2*2), so that the validator can name either."""
     from openpyxl import load_workbook
 
-    book = load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    def book(values: bool):
+        return load_workbook(path, read_only=True, data_only=values, keep_links=False)
+
+    values, formulas = book(True), book(False) if _unsaved_formulas(path) else None
     try:
-        return {sheet.title: _named(_cells(sheet)) for sheet in book.worksheets}
+        return {sheet.title: _named(_cells(sheet, formulas and formulas[sheet.title]))
+                for sheet in values.worksheets}
     finally:
-        book.close()
+        for opened in (values, formulas):
+            if opened is not None:
+                opened.close()
 
 
-def _cells(sheet) -> pd.DataFrame:
-    sheet.reset_dimensions()  # the extent a file declares can be wrong: read to the last cell
-    rows = [[_as_text(value) for value in row] for row in sheet.iter_rows(values_only=True)]
+def _unsaved_formulas(path: Path) -> bool:
+    """Whether a sheet holds a formula with no saved result: the workbook was written by a
+    program that does not calculate (openpyxl, say) and never opened in one that does."""
+    with zipfile.ZipFile(path) as archive:
+        return any(UNSAVED_FORMULA.search(archive.read(name)) for name in archive.namelist()
+                   if name.startswith("xl/worksheets/") and name.endswith(".xml"))
+
+
+def _cells(sheet, formulas=None) -> pd.DataFrame:
+    """A sheet's cells as text; with `formulas` (the sheet read for formulas, not values), a
+    cell with no saved value holds its formula, if it has one."""
+    rows = _values(sheet)
+    if formulas is not None:
+        rows = [_saved_or_formula(saved, written)
+                for saved, written in itertools.zip_longest(rows, _values(formulas), fillvalue=())]
+    rows = [[_as_text(value) for value in row] for row in rows]
     width = max(map(len, rows), default=0)
     return pd.DataFrame([row + [""] * (width - len(row)) for row in rows], dtype=object)
+
+
+def _values(sheet) -> list[tuple]:
+    sheet.reset_dimensions()  # the extent a file declares can be wrong: read to the last cell
+    return list(sheet.iter_rows(values_only=True))
+
+
+def _saved_or_formula(saved: tuple, written: tuple) -> list:
+    """A row's values as saved, and its formula where a cell has one and no saved value."""
+    return [formula if value is None and isinstance(formula, str) and formula.startswith("=") else value
+            for value, formula in itertools.zip_longest(saved, written)]
 
 
 def read_table(path: str | Path, name: str) -> tuple[pd.DataFrame | None, list[Problem]]:

@@ -37,6 +37,9 @@ SPREADSHEET_ERROR = re.compile(r"#(NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|GETT
 """What a spreadsheet shows, and saves in a workbook or a CSV export, where a cell's formula
 failed (Excel's error values; LibreOffice's Err:502 in its CSV): never a value, never blank."""
 SHOWS_ERROR = "a value, not a spreadsheet error: mend the formula or type the value"
+FORMULA = ("a value, not a formula: save the workbook from a spreadsheet program, which stores "
+           "each formula's result, or type the value")
+"""A cell reading =B2*2: a workbook saved with no results (written by a script), or a CSV file."""
 CHOICES = {"end_inventory": {"safety_stock", "none"}, "solver": SOLVERS,
            "formulation": {"strong", "plain"}}
 
@@ -110,9 +113,10 @@ def _parse_column(table: str, column: Column, text: pd.Series, rows: pd.Series,
                   problems: list[Problem]) -> pd.Series:
     if column.default is NONE:  # a limit: "none" or "inf" (how an Instance stores it) means no limit
         text = text.where(~text.str.strip().str.lower().isin(NO_LIMIT), "")
-    failed = text.str.fullmatch(SPREADSHEET_ERROR)
-    for row, value in zip(rows[failed], text[failed]):
-        problems.append(Problem(table, int(row), column.name, value, SHOWS_ERROR))
+    formula = text.str.startswith("=")
+    failed = formula | text.str.fullmatch(SPREADSHEET_ERROR)
+    for row, value, is_formula in zip(rows[failed], text[failed], formula[failed]):
+        problems.append(Problem(table, int(row), column.name, value, FORMULA if is_formula else SHOWS_ERROR))
     text = text.where(~failed, "")  # reported: no second problem, and never the default
     blank = text == ""
     if column.required:
@@ -230,9 +234,7 @@ def _parse_settings(raw: dict[str, Any], problems: list[Problem], today: dt.date
             continue
         parsed = _parse_setting(key, value)
         if parsed is None:
-            failed = SPREADSHEET_ERROR.fullmatch(str(value).strip())
-            problems.append(Problem("settings", None, key, _show(value),
-                                    SHOWS_ERROR if failed else SETTINGS[key][0]))
+            problems.append(Problem("settings", None, key, _show(value), _expected_setting(key, value)))
         else:
             values[key] = parsed
             if key == "mip_gap" and parsed >= 1:
@@ -269,6 +271,13 @@ def _parse_setting(key: str, value: Any) -> Any:
     if key == "time_limit":
         return number if number > 0 else None
     return number if number >= 0 else None
+
+
+def _expected_setting(key: str, value: Any) -> str:
+    text = str(value).strip()
+    if text.startswith("="):
+        return FORMULA
+    return SHOWS_ERROR if SPREADSHEET_ERROR.fullmatch(text) else SETTINGS[key][0]
 
 
 def _horizon(settings: Settings, demand: pd.DataFrame, problems: list[Problem]) -> int | None:
