@@ -39,7 +39,8 @@ failed (Excel's error values; LibreOffice's Err:502 in its CSV): never a value, 
 SHOWS_ERROR = "a value, not a spreadsheet error: mend the formula or type the value"
 FORMULA = ("a value, not a formula: save the workbook from a spreadsheet program, which stores "
            "each formula's result, or type the value")
-"""A cell reading =B2*2: a workbook saved with no results (written by a script), or a CSV file."""
+"""A number, date or flag reading =B2*2: a workbook saved with no results (written by a
+script), or a CSV file. Text may start with "=" (an item's name: the plan escapes it)."""
 CHOICES = {"end_inventory": {"safety_stock", "none"}, "solver": SOLVERS,
            "formulation": {"strong", "plain"}}
 
@@ -113,7 +114,7 @@ def _parse_column(table: str, column: Column, text: pd.Series, rows: pd.Series,
                   problems: list[Problem]) -> pd.Series:
     if column.default is NONE:  # a limit: "none" or "inf" (how an Instance stores it) means no limit
         text = text.where(~text.str.strip().str.lower().isin(NO_LIMIT), "")
-    formula = text.str.startswith("=")
+    formula = text.str.startswith("=") & (column.kind != "text")  # "=CMD|calc" may name an item
     failed = formula | text.str.fullmatch(SPREADSHEET_ERROR)
     for row, value, is_formula in zip(rows[failed], text[failed], formula[failed]):
         problems.append(Problem(table, int(row), column.name, value, FORMULA if is_formula else SHOWS_ERROR))
