@@ -113,3 +113,29 @@ def test_none_and_inf_mean_no_limit_in_a_csv(tmp_path):
     (folder / "suppliers.csv").write_text("\n".join(suppliers) + "\n")
     capacity = replan.load(folder)["suppliers"]["capacity"]
     assert capacity.iloc[0] == float("inf")
+
+
+def test_a_write_that_fails_half_way_leaves_the_earlier_plan_as_it_was(tmp_path, monkeypatch):
+    plan = replan.solve(tiny())
+    folder, book = plan.write(tmp_path / "plan"), plan.to_excel(tmp_path / "plan.xlsx")
+
+    def files() -> dict[str, bytes]:
+        return {str(p.relative_to(tmp_path)): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+
+    def disk_full() -> None:
+        raise OSError(28, "No space left on device")
+
+    before = files()
+    monkeypatch.setattr(replan.plan, "write_tables",
+                        lambda staging, tables: ((staging / "orders.csv").write_text("half"), disk_full()))
+    with pytest.raises(OSError):
+        plan.write(folder)
+    def half(target: Path, data: bytes) -> None:
+        with open(target, "wb") as file:
+            file.write(data[:len(data) // 2])
+        disk_full()
+
+    monkeypatch.setattr(Path, "write_bytes", half)
+    with pytest.raises(OSError):
+        plan.to_excel(book)
+    assert files() == before  # nothing half-written, no staging left beside

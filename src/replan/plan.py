@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import tempfile
 import uuid
 import zipfile
 from dataclasses import dataclass
@@ -66,25 +65,27 @@ class Plan:
         return Path(folder)
 
     def to_excel(self, path: str | Path) -> Path:
-        """One workbook, a sheet per table plus `kpis`; text cells are escaped against formulas."""
+        """One workbook, a sheet per table plus `kpis`; text cells are escaped against formulas.
+        Written whole or not at all: a failure leaves an earlier workbook at `path` as it was."""
         path = Path(path)
+        data = self.excel_bytes()
         staging = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
         try:
-            with pd.ExcelWriter(staging, engine="openpyxl") as writer:
-                _sheet(writer, "kpis", _kpi_rows(self.kpis))
-                for name, table in self.tables().items():
-                    _sheet(writer, name, table)
+            staging.write_bytes(data)
             os.replace(staging, path)
         except BaseException:
             staging.unlink(missing_ok=True)
             raise
         return path
 
-
     def excel_bytes(self) -> bytes:
         """The workbook of `to_excel`, as bytes (for a download button)."""
-        with tempfile.TemporaryDirectory() as folder:
-            return self.to_excel(Path(folder) / "plan.xlsx").read_bytes()
+        buffer = io.BytesIO()
+        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+            _sheet(writer, "kpis", _kpi_rows(self.kpis))
+            for name, table in self.tables().items():
+                _sheet(writer, name, table)
+        return buffer.getvalue()
 
     def zip_bytes(self) -> bytes:
         """The plan folder's files (CSV and kpis.json) as one zip archive, text escaped against formulas."""
