@@ -410,3 +410,31 @@ def test_a_formula_reads_as_its_saved_result_and_one_with_none_is_named(tmp_path
             target.writestr(entry, data)
     inst = replan.load(saved)
     assert (inst["offers"].at[2, "moq"], inst["offers"].at[3, "unit_price"], inst.settings.horizon) == (6, 6, 26)
+
+
+def test_what_replan_does_not_know_is_named_in_a_warning_and_ignored(tmp_path, demo):
+    (demo / "notes.csv").write_text("anything\n1\n")
+    (demo / "sales.csv").write_text("item,period,quantity\n")  # the forecaster's: no warning
+    assert [(w.table, w.expected[:20]) for w in replan.load(demo).warnings] == [
+        ("notes.csv", "a table named one of")]
+    frames = {name: replan.load(demo)[name] for name in ("items", "suppliers", "offers", "demand")}
+    inst = replan.from_tables({**frames, "extras": pd.DataFrame({"a": [1]})}, {"horizon": 26})
+    assert [(w.table, w.severity) for w in inst.warnings] == [("extras", "warning")]
+
+    def extras(name, sheet):  # notes.csv and sales.csv are sheets too
+        if name == "settings":
+            sheet.append(["colour", "blue"])
+
+    found = replan.load(_workbook(tmp_path / "input.xlsx", demo, extras)).warnings
+    assert sorted((w.table, w.row, w.value) for w in found) == [("notes", None, None), ("settings", 3, "colour")]
+
+
+def test_a_settings_sheet_needs_the_columns_key_and_value(tmp_path, demo):
+    def renamed(name, sheet):
+        if name == "settings":
+            sheet.insert_rows(1)
+            sheet["A2"], sheet["B2"] = "name", "setting"
+
+    found = problems(_workbook(tmp_path / "input.xlsx", demo, renamed))
+    assert [(p.table, p.row, p.value, p.expected) for p in found] == [
+        ("settings", 2, "name, setting", "the columns key and value")]

@@ -372,7 +372,7 @@ def _read_toml(file: Path, problems: list[Problem]) -> dict[str, Any]:
 
 def _settings_sheet(frame: pd.DataFrame, problems: list[Problem]) -> dict[str, Any]:
     if not {"key", "value"} <= set(frame.columns):
-        problems.append(Problem("settings", 1, None, ", ".join(frame.columns[1:]),
+        problems.append(Problem("settings", frame.attrs.get(HEADER, 1), None, ", ".join(frame.columns[1:]),
                                 "the columns key and value"))
         return {}
     settings = {}
