@@ -438,3 +438,33 @@ def test_a_settings_sheet_needs_the_columns_key_and_value(tmp_path, demo):
     found = problems(_workbook(tmp_path / "input.xlsx", demo, renamed))
     assert [(p.table, p.row, p.value, p.expected) for p in found] == [
         ("settings", 2, "name, setting", "the columns key and value")]
+
+
+def test_the_tables_checked_against_each_other_name_every_problem_at_once(demo):
+    (demo / "settings.toml").write_text((demo / "settings.toml").read_text() + 'colour = "blue"\n')
+    (demo / "locations.csv").write_text("location,capacity\nDC-Leeds,1000\nNowhere,5\n")
+    edit(demo, "transfers", lambda f: pd.concat([f, pd.DataFrame(
+        {"from_location": ["DC-Leeds", "DC-Leeds"], "to_location": ["DC-Leeds", "Branch-York"],
+         "lead_time": ["1", "1"], "unit_cost": ["0.1", "0.1"], "item": ["", "NO-SUCH-ITEM"]})]))
+    edit(demo, "open_orders", lambda f: pd.concat([f, pd.DataFrame(
+        {"supplier": ["Nordic Fasteners"] * 2, "item": ["BOLT-M8X40"] * 2, "location": ["DC-Leeds"] * 2,
+         "quantity": ["10", "20"], "arrival_period": ["0", "27"]})]))
+    found = problems(demo)
+    assert sorted((p.table, p.row or 0, p.column, p.value, p.severity) for p in found) == [
+        ("locations", 3, "location", "Nowhere", "warning"),
+        ("open_orders", 4, "arrival_period", "0", "warning"),
+        ("open_orders", 5, "arrival_period", "27", "warning"),
+        ("settings", 0, "colour", "blue", "warning"),
+        ("transfers", 3, "to_location", "DC-Leeds", "error"),
+        ("transfers", 4, "item", "NO-SUCH-ITEM", "error")]
+
+
+def test_shares_that_cannot_cover_an_item_and_a_horizon_with_no_demand_are_named(demo):
+    edit(demo, "suppliers", lambda f: f.assign(max_share="0.3"))
+    found = problems(demo)
+    assert {(p.table, p.column) for p in found} == {("suppliers", "max_share")}
+    assert "shares of the suppliers offering" in found[0].expected
+    edit(demo, "suppliers", lambda f: f.assign(max_share="1"))
+    edit(demo, "demand", lambda f: f.assign(quantity="0"))
+    (demo / "settings.toml").write_text('start_date = "2026-01-05"\n')
+    assert [(p.table, p.column) for p in problems(demo)] == [("settings", "horizon")]
