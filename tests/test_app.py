@@ -186,3 +186,34 @@ def test_forecast_page_backtests_and_sends_the_result_to_a_new_scenario():
     items = new.instance()["items"].merge(expected.accuracy, on=["item", "location"])
     assert (items["safety_stock_x"] == items["safety_stock_y"]).all()
     assert "demo" in at.session_state["scenarios"]  # the original is kept
+
+
+def _side_panel(settings: dict) -> None:
+    """The settings panel alone, on the demo with `settings` as if uploaded."""
+    import streamlit as st
+
+    from replan import io, sample_path
+    from replan.ui import pages
+    from replan.ui.scenario import from_raw
+
+    if "scenario" not in st.session_state:
+        raw = io.read(sample_path("demo"))
+        raw.settings = {**raw.settings, **settings}
+        st.session_state.scenario = from_raw("mine", raw)
+    pages.settings_panel(st.session_state.scenario)
+
+
+def test_side_panel_shows_settings_as_read_and_writes_only_what_the_planner_changes():
+    given = {"time_limit": "none", "budget": "inf", "mip_gap": "0", "horizon": "abc"}
+    at = AppTest.from_function(_side_panel, args=(given,), default_timeout=60).run()
+    assert not at.exception, at.exception
+    shown = {n.label: n.value for n in at.number_input}
+    assert shown == {"Horizon (periods)": None, "Time limit (s)": None, "Relative gap": 0.0,
+                     "Budget per period": None}
+    scenario = at.session_state["scenario"]
+    assert scenario.settings["horizon"] == "abc"  # kept as given until changed, and named
+    assert [(p.table, p.column, p.value) for p in scenario.problems] == [("settings", "horizon", "abc")]
+    next(n for n in at.number_input if n.label == "Horizon (periods)").set_value(26).run()
+    assert not at.exception, at.exception
+    settings = at.session_state["scenario"].instance().settings
+    assert (settings.horizon, settings.time_limit, settings.budget, settings.mip_gap) == (26, None, None, 0.0)

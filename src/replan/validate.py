@@ -233,7 +233,7 @@ def _parse_settings(raw: dict[str, Any], problems: list[Problem], today: dt.date
             problems.append(Problem("settings", None, key, _show(value),
                                     f"one of the keys {', '.join(SETTINGS)} (ignored)", "warning"))
             continue
-        parsed = _parse_setting(key, value)
+        parsed = parse_setting(key, value)
         if parsed is None:
             problems.append(Problem("settings", None, key, _show(value), _expected_setting(key, value)))
         else:
@@ -247,7 +247,7 @@ def _parse_settings(raw: dict[str, Any], problems: list[Problem], today: dt.date
     return Settings(**values)
 
 
-def _parse_setting(key: str, value: Any) -> Any:
+def parse_setting(key: str, value: Any) -> Any:
     """The setting's value, or None when it is not of the expected form."""
     text = str(value).strip()
     if key == "start_date":

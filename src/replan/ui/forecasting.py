@@ -28,7 +28,7 @@ def forecast_page(scenario: Scenario, all_scenarios: dict[str, Scenario],
     with st.form("forecast_form"):
         left, middle, right = st.columns(3)
         horizon = left.number_input("Horizon (periods)", min_value=1, step=1,
-                                    value=int(scenario.settings.get("horizon") or 13))
+                                    value=scenario.setting("horizon") or 13)
         measure = middle.radio("Service measure", forecasting.MEASURES, horizontal=True,
                                help="cycle: chance of no stockout in a period; fill_rate: share "
                                     "of demand served from stock.")

@@ -23,6 +23,8 @@ HOW_TO_READ = ("**How to read this:** the plan buys at least total cost over the
                "your attention, worst first; *Late customer lines* carry the date to promise. "
                "Change inputs on **Inputs**, try changes on **Scenarios**, take the plan away on **Download**.")
 PLAN_CACHE = 64
+APP_DEFAULTS = {"time_limit": 10.0, "mip_gap": 0.01}
+"""Where a scenario's settings leave these out: a planner at the screen waits for the plan."""
 
 
 @st.cache_resource
@@ -211,25 +213,33 @@ def _template() -> bytes:
 
 
 def settings_panel(scenario: Scenario) -> None:
-    """Horizon, dates, solver, time limit, gap and budget of the scenario, in the side panel."""
-    s = scenario.settings
-    key = f"{scenario.name}:{scenario.version}"
-    horizon = st.number_input("Horizon (periods)", min_value=1, step=1, key=f"horizon:{key}",
-                              value=int(s["horizon"]) if s.get("horizon") else None,
-                              help=SETTINGS["horizon"][1])
+    """Horizon, solver, time limit, gap and budget of the scenario, in the side panel. Each
+    shows the setting as the checker reads it, blank for none; a setting is written only when
+    the planner changes it here, so one that does not parse stays as given, and named."""
+    for name, value in APP_DEFAULTS.items():
+        scenario.settings.setdefault(name, value)
+    version = f"{scenario.name}:{scenario.version}"
+
+    def kept(name: str) -> dict:
+        key = f"{name}:{version}"
+        return {"key": key, "help": SETTINGS[name][1], "on_change": _put, "args": (scenario, name, key)}
+
+    horizon = scenario.setting("horizon")
+    st.number_input("Horizon (periods)", min_value=1, step=1, value=horizon, **kept("horizon"))
     solvers = available_solvers()
-    solver = st.selectbox("Solver", solvers, key=f"solver:{key}",
-                          index=solvers.index(s.get("solver", "highs")) if s.get("solver", "highs") in solvers else 0,
-                          help=SETTINGS["solver"][1])
-    limit = st.number_input("Time limit (s)", min_value=1.0, value=float(s.get("time_limit") or 10),
-                            key=f"limit:{key}", help=SETTINGS["time_limit"][1])
-    gap = st.number_input("Relative gap", min_value=0.0, max_value=1.0, format="%.3f",
-                          value=float(s.get("mip_gap") or 0.01), key=f"gap:{key}", help=SETTINGS["mip_gap"][1])
-    budget = st.number_input("Budget per period", min_value=0.0, key=f"budget:{key}",
-                             value=float(s["budget"]) if s.get("budget") not in (None, "") else None,
-                             help=SETTINGS["budget"][1] + " Leave blank for none.")
-    scenario.settings = {**s, "horizon": horizon, "solver": solver, "time_limit": limit, "mip_gap": gap,
-                         "budget": budget}
+    solver = scenario.setting("solver") or "highs"
+    st.selectbox("Solver", solvers, index=solvers.index(solver) if solver in solvers else 0, **kept("solver"))
+    st.number_input("Time limit (s)", min_value=0.0, value=scenario.setting("time_limit"),
+                    placeholder="none", **kept("time_limit"))
+    st.number_input("Relative gap", min_value=0.0, format="%.3f", value=scenario.setting("mip_gap"),
+                    placeholder="0.001", **kept("mip_gap"))
+    st.number_input("Budget per period", min_value=0.0, value=scenario.setting("budget"),
+                    placeholder="none", **kept("budget"))
+
+
+def _put(scenario: Scenario, name: str, key: str) -> None:
+    """The planner set `name` in the side panel (blank: not set, so the contract's default)."""
+    scenario.settings = {**scenario.settings, name: st.session_state[key]}
 
 
 # ---- scenarios ----------------------------------------------------------------------------------
@@ -241,7 +251,7 @@ def scenarios_page(all_scenarios: dict[str, Scenario], current: Scenario,
         name = st.text_input("New scenario's name", value=f"{current.name} (what-if)")
         suppliers = sorted(current.tables["suppliers"]["supplier"].dropna().astype(str).unique())
         shut = st.selectbox("Supplier shut", ["(none)"] + suppliers)
-        horizon = max(2, int(current.settings.get("horizon") or 26))
+        horizon = max(2, current.setting("horizon") or 26)
         weeks = st.slider("Shut for periods", 1, horizon, (min(3, horizon), min(5, horizon)))
         items = sorted(current.tables["items"]["item"].dropna().astype(str).unique())
         group = st.multiselect("Items with changed demand", items)

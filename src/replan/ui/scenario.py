@@ -17,7 +17,7 @@ from ..errors import InputError, Problem
 from ..instance import Instance
 from ..plan import Plan
 from ..tables import TABLES, Table
-from ..validate import validate
+from ..validate import NO_LIMIT, parse_setting, validate
 
 
 @dataclass
@@ -44,6 +44,14 @@ class Scenario:
         """The checked instance of the current tables and settings (raises InputError)."""
         settings = {k: v for k, v in self.settings.items() if v is not None and v != ""}
         return validate(io.from_frames(self.tables, settings, source=f"scenario {self.name}"))
+
+    def setting(self, key: str) -> Any:
+        """Setting `key` as the checker reads it; None where it is not set, is "none", or does
+        not parse (which the checker names)."""
+        value = self.settings.get(key)
+        if value is None or str(value).strip().lower() in ("", *NO_LIMIT):
+            return None
+        return parse_setting(key, value)
 
     @property
     def stale(self) -> bool:
