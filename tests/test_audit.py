@@ -16,7 +16,7 @@ from audit import audit
 @pytest.fixture(scope="module")
 def demo() -> tuple[replan.Instance, replan.Plan]:
     inst = replan.load(replan.sample_path("demo"))
-    plan = replan.solve(inst, time_limit=20)
+    plan = replan.solve(inst, time_limit=8)  # any plan will do: the audit checks it, not its cost
     assert plan.status in ("optimal", "feasible")
     return inst, plan
 
