@@ -20,7 +20,10 @@ TOL = 1e-5
 def audit(instance, plan) -> list[str]:
     """Every way `plan` breaks the contract for `instance` (empty when it is sound)."""
     a = _Audit(instance, plan)
-    for check in (a.orders, a.balances, a.fulfillment, a.transfers, a.limits, a.whole, a.costs, a.kpis):
+    a.columns()
+    if a.problems:  # every other check reads them
+        return a.problems
+    for check in (a.dates, a.orders, a.balances, a.fulfillment, a.transfers, a.limits, a.whole, a.costs, a.kpis):
         check()
     return a.problems
 
@@ -41,6 +44,39 @@ class _Audit:
 
     def fail(self, text: str) -> None:
         self.problems.append(text)
+
+    # ---- the contract's columns, and a date beside every period ----
+    COLUMNS = {
+        "orders": "supplier item location mode order_period order_date arrival_period arrival_date quantity "
+                  "packs unit_price cost",
+        "inventory": "item location period date receipts transfers_in transfers_out demand served on_hand "
+                     "backorder lost safety_stock",
+        "fulfillment": "item location customer priority demand_period demand_date quantity outcome "
+                       "fulfilled_period fulfilled_date delay_periods",
+        "transfers": "item from_location to_location ship_period ship_date arrival_period arrival_date quantity cost",
+        "exceptions": "severity kind item location supplier period date message",
+    }
+
+    def columns(self):
+        for name, expected in self.COLUMNS.items():
+            missing = set(expected.split()) - set(getattr(self.plan, name).columns)
+            if missing:
+                self.fail(f"{name} lacks the columns {sorted(missing)}")
+
+    def dates(self):
+        start = pd.Timestamp(self.s.start_date)
+        for name in self.COLUMNS:
+            table = getattr(self.plan, name)
+            for period in [c for c in table.columns if c == "period" or c.endswith("_period")]:
+                twin = "date" if period == "period" else period.replace("_period", "_date")
+                if twin not in table.columns:
+                    continue
+                for p, d in zip(table[period], table[twin]):
+                    expected = None if pd.isna(p) else start + pd.Timedelta(days=(int(p) - 1) * self.s.period_days)
+                    got = None if pd.isna(d) else pd.Timestamp(d)
+                    if got != expected:
+                        self.fail(f"{name}.{twin}: {d} for {period} {p}, expected {expected}")
+                        break
 
     # ---- orders: packs, MOQ, arrival, period prices, tiers ----
     def offer_value(self, key, period, column):

@@ -45,7 +45,10 @@ def test_a_plan_as_solved_passes(demo):
      "not whole units"),
     ("fulfillment", lambda f: first(f, f.outcome == "served", "quantity", 0.0), "parts for"),
     ("transfers", lambda t: first(t, t.quantity > 0, "cost", t.cost.iloc[0] + 1), "cost"),
-], ids=["pack", "lead time", "balance", "whole units", "every unit due", "transfer cost"])
+    ("orders", lambda o: first(o, o.quantity > 0, "order_date", pd.Timestamp(o.order_date.iloc[0]) + pd.Timedelta(days=1)),
+     "orders.order_date"),
+    ("fulfillment", lambda f: f.pop("delay_periods"), "lacks the columns"),
+], ids=["pack", "lead time", "balance", "whole units", "every unit due", "transfer cost", "date", "columns"])
 def test_a_plan_that_breaks_a_rule_is_found_out(demo, table, change, finding):
     inst, plan = demo
     broken = changed(plan, table, change)
