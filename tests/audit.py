@@ -57,11 +57,20 @@ class _Audit:
         "exceptions": "severity kind item location supplier period date message",
     }
 
+    KPIS = ("status objective bound mip_gap costs fill_rate backorder_unit_periods solver build_seconds "
+            "solve_seconds start_date input_digest")
+    COSTS = "purchase ordering holding backorder lost_sales safety_stock transfer"
+
     def columns(self):
         for name, expected in self.COLUMNS.items():
             missing = set(expected.split()) - set(getattr(self.plan, name).columns)
             if missing:
                 self.fail(f"{name} lacks the columns {sorted(missing)}")
+        missing = set(self.KPIS.split()) - set(self.plan.kpis)
+        if missing:
+            self.fail(f"kpis lack {sorted(missing)}")
+        elif set(self.plan.kpis["costs"] or {}) != set(self.COSTS.split()):
+            self.fail(f"kpis costs are {sorted(self.plan.kpis['costs'] or {})}, not the contract's buckets")
 
     def dates(self):
         start = pd.Timestamp(self.s.start_date)
@@ -321,3 +330,5 @@ class _Audit:
             self.fail("backorder_unit_periods")
         if k["bound"] is not None and k["bound"] > k["objective"] + TOL * max(1, abs(k["objective"])):
             self.fail("bound above objective")
+        if k["status"] not in ("optimal", "feasible") or pd.Timestamp(k["start_date"]) != pd.Timestamp(self.s.start_date):
+            self.fail(f"kpis status {k['status']} or start_date {k['start_date']} for a plan")

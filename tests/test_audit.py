@@ -59,6 +59,9 @@ def test_costs_that_do_not_add_up_are_found_out(demo):
     inst, plan = demo
     kpis = {**plan.kpis, "objective": plan.kpis["objective"] + 1}
     assert "objective is not the sum of the cost buckets" in audit(inst, dataclasses.replace(plan, kpis=kpis))
+    costs = {k: v for k, v in plan.kpis["costs"].items() if k != "transfer"}
+    assert any("not the contract's buckets" in p for p in audit(inst, dataclasses.replace(plan, kpis={
+        **plan.kpis, "costs": costs})))
     costs = {**plan.kpis["costs"], "holding": plan.kpis["costs"]["holding"] + 1}
     kpis = {**plan.kpis, "costs": costs, "objective": plan.kpis["objective"] + 1}
     assert any(p.startswith("cost holding") for p in audit(inst, dataclasses.replace(plan, kpis=kpis)))
