@@ -225,9 +225,7 @@ def _parse_settings(raw: dict[str, Any], problems: list[Problem], today: dt.date
     values: dict[str, Any] = {}
     for key, value in raw.items():
         key = str(key).strip().lower()
-        if value is None or (isinstance(value, float) and np.isnan(value)) or str(value).strip() == "":
-            continue  # not set: the default
-        if key in UNLIMITED and str(value).strip().lower() in NO_LIMIT:
+        if unset(key, value):
             continue
         if key not in SETTINGS:
             problems.append(Problem("settings", None, key, _show(value),
@@ -245,6 +243,13 @@ def _parse_settings(raw: dict[str, Any], problems: list[Problem], today: dt.date
     if "start_date" not in values:
         values["start_date"] = today + dt.timedelta(days=(7 - today.weekday()) % 7)
     return Settings(**values)
+
+
+def unset(key: str, value: Any) -> bool:
+    """Whether a setting is left at its default: blank, None or NaN, or "none" for a limit."""
+    text = str(value).strip().lower()
+    return value is None or (isinstance(value, float) and np.isnan(value)) or text == "" \
+        or (key in UNLIMITED and text in NO_LIMIT)
 
 
 def parse_setting(key: str, value: Any) -> Any:

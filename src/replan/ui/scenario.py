@@ -17,7 +17,7 @@ from ..errors import InputError, Problem
 from ..instance import Instance
 from ..plan import Plan
 from ..tables import TABLES, Table
-from ..validate import NO_LIMIT, parse_setting, validate
+from ..validate import parse_setting, unset, validate
 
 
 @dataclass
@@ -46,12 +46,10 @@ class Scenario:
         return validate(io.from_frames(self.tables, settings, source=f"scenario {self.name}"))
 
     def setting(self, key: str) -> Any:
-        """Setting `key` as the checker reads it; None where it is not set, is "none", or does
-        not parse (which the checker names)."""
+        """Setting `key` as the checker reads it; None where it is left at its default (blank,
+        or "none" for a limit) or does not parse (which the checker names)."""
         value = self.settings.get(key)
-        if value is None or str(value).strip().lower() in ("", *NO_LIMIT):
-            return None
-        return parse_setting(key, value)
+        return None if unset(key, value) else parse_setting(key, value)
 
     @property
     def stale(self) -> bool:
