@@ -92,6 +92,14 @@ def test_duplicate_key_names_the_first_row(demo):
     assert p.row == 3 and "row 2 has the same" in p.expected
 
 
+def test_a_key_cell_that_does_not_parse_is_named_once(demo):
+    # since_period is an optional part of the backlog's key: unparsed, it was an internal error
+    edit(demo, "backlog", lambda f: f.loc.__setitem__((1, "since_period"), "2026-13-40"))
+    found = problems(demo)
+    p = one(found, table="backlog")
+    assert (p.row, p.column, p.value) == (3, "since_period", "2026-13-40") and len(found) == 1
+
+
 def test_period_outside_the_horizon(demo):
     edit(demo, "demand", lambda f: f.loc.__setitem__((0, "period"), "40"))
     p = one(problems(demo), table="demand", column="period")

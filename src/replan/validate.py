@@ -196,7 +196,7 @@ def check_keys(table: Table, frame: pd.DataFrame, problems: list[Problem]) -> No
         return
     keys = frame[list(table.key)]
     given = [name for name in table.key if table.column(name).required]  # a blank one is said already
-    complete = keys[given].notna().all(axis=1) & (keys[given] != "").all(axis=1)
+    complete = keys.notna().all(axis=1) & (keys[given] != "").all(axis=1)  # so is one that did not parse
     first = frame.loc[complete].groupby(list(table.key), sort=False)[ROW].transform("first")
     for index in first.index[frame.loc[first.index, ROW] != first]:
         value = ", ".join(_show(v) for v in keys.loc[index])
