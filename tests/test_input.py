@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import zipfile
 from pathlib import Path
@@ -104,6 +105,22 @@ def test_period_outside_the_horizon(demo):
     edit(demo, "demand", lambda f: f.loc.__setitem__((0, "period"), "40"))
     p = one(problems(demo), table="demand", column="period")
     assert "horizon 26" in p.expected and p.value == "40"
+
+
+def test_every_period_a_plan_names_has_a_date(demo):
+    # the plan dates periods with pandas, which counts days from 1677-09-22 to 2262-04-11
+    (demo / "settings.toml").write_text('start_date = "2026-01-05"\nperiod_days = 3000\n')
+    assert replan.load(demo).date(26) == dt.date(2026, 1, 5) + dt.timedelta(days=25 * 3000)
+    (demo / "settings.toml").write_text('start_date = "2026-01-05"\nperiod_days = 4000\n')
+    p = one(problems(demo), table="settings")  # not also each backlog line
+    assert (p.column, p.value) == ("horizon, period_days", "26, 4000") and "2262-04-11" in p.expected
+    (demo / "settings.toml").write_text('start_date = "9999-12-31"\n')
+    assert one(problems(demo), table="settings").column == "start_date"
+    (demo / "settings.toml").write_text('start_date = "2026-01-05"\n')
+    edit(demo, "backlog", lambda f: f.loc.__setitem__((0, "since_period"), "-20000"))
+    assert one(problems(demo), table="backlog").row == 2
+    edit(demo, "backlog", lambda f: f.loc.__setitem__((0, "since_period"), "-18000"))  # 1681
+    assert replan.load(demo)["backlog"]["since_period"].min() == -18000
 
 
 def test_date_that_does_not_parse(demo):

@@ -61,6 +61,7 @@ def validate(raw: RawInput, today: dt.date | None = None) -> Instance:
         _check_references(tables, problems)
         if horizon is not None:
             _check_periods(tables, horizon, problems)
+            _check_calendar(tables["backlog"], settings, horizon, problems)
             tables["open_orders"] = _clip_open_orders(tables["open_orders"], horizon, problems)
         _check_sources(tables, problems)
         _check_shares(tables, problems)
@@ -360,6 +361,32 @@ def _check_periods(tables: dict[str, pd.DataFrame], horizon: int, problems: list
             problems.append(Problem(name, int(frame.at[index, ROW]), "period",
                                     _show(frame.at[index, "period"]),
                                     f"a period from 1 to the horizon {horizon}"))
+
+
+FIRST_DATE, LAST_DATE = dt.date(1677, 9, 22), dt.date(2262, 4, 11)
+"""The days pandas can date (nanoseconds in 64 bits), and so the plan's `_date` columns."""
+
+
+def _check_calendar(backlog: pd.DataFrame, settings: Settings, horizon: int,
+                    problems: list[Problem]) -> None:
+    """Every period a plan names, from the oldest backlog line to the horizon, has a date."""
+    start, days = settings.start_date, settings.period_days
+    within = f"between {FIRST_DATE} and {LAST_DATE}"
+    if not FIRST_DATE <= start <= LAST_DATE:
+        problems.append(Problem("settings", None, "start_date", str(start), f"a date {within}"))
+        return
+    def ordinal(period: float) -> float:
+        return start.toordinal() + (period - 1) * days
+    if ordinal(horizon) > LAST_DATE.toordinal():
+        problems.append(Problem("settings", None, "horizon, period_days", f"{horizon}, {days}",
+                                f"periods whose dates fall {within}: period {horizon} of {days} "
+                                f"days from {start} falls after it"))
+        return  # the backlog's dates follow from the same period length
+    for index in backlog.index[ordinal(backlog["since_period"]) < FIRST_DATE.toordinal()]:
+        problems.append(Problem("backlog", int(backlog.at[index, ROW]), "since_period",
+                                _show(backlog.at[index, "since_period"]),
+                                f"a period whose date falls {within} ({days} days a period from "
+                                f"{start})"))
 
 
 def _clip_open_orders(orders: pd.DataFrame, horizon: int, problems: list[Problem]) -> pd.DataFrame:
