@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import math
 import shutil
 import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import replan
 from replan import InputError
+from replan.tables import NONE, TABLES
 from replan.validate import FORMULA, SHOWS_ERROR
 
 
@@ -62,7 +66,10 @@ def test_lead_time_that_is_not_whole(demo):
 
 def test_text_where_a_number_belongs(demo):
     edit(demo, "offers", lambda f: f.loc.__setitem__((0, "unit_price"), "twelve"))
-    assert one(problems(demo), table="offers", column="unit_price").value == "twelve"
+    edit(demo, "suppliers", lambda f: f.loc.__setitem__((0, "capacity"), "lots"))
+    found = problems(demo)
+    assert one(found, table="offers", column="unit_price").value == "twelve"
+    assert one(found, table="suppliers").expected == "a number ≥ 0, or none for no limit"
 
 
 def test_a_number_too_large_for_a_solver_is_named(demo):
@@ -245,6 +252,15 @@ def test_unicode_text_export_reads_and_its_warnings_come_with_the_problems(demo)
     assert [p.severity for p in found] == ["error", "warning", "warning", "warning"]
     assert {p.column for p in found[1:]} == {None, "leadtime"}  # why lead_time is missing
     assert "warning: offers, row 1, column leadtime" in str(InputError(found))
+
+
+def test_line_ends_of_every_system_read_alike(demo):
+    # Excel for Mac's "CSV (Macintosh)" ends lines with a carriage return alone; Windows with both
+    for table, end in (("items", "\r"), ("offers", "\r\n")):
+        text = (demo / f"{table}.csv").read_text()
+        (demo / f"{table}.csv").write_bytes(text.replace("\n", end).encode())
+    inst, original = replan.load(demo), replan.load(replan.sample_path("demo"))
+    assert inst.digest == original.digest and not inst.warnings
 
 
 def test_item_without_any_source_of_stock(demo):
@@ -493,3 +509,46 @@ def test_shares_that_cannot_cover_an_item_and_a_horizon_with_no_demand_are_named
     edit(demo, "demand", lambda f: f.assign(quantity="0"))
     (demo / "settings.toml").write_text('start_date = "2026-01-05"\n')
     assert [(p.table, p.column) for p in problems(demo)] == [("settings", "horizon")]
+
+
+ODD_CELLS = ["", " ", "-1", "0", "1e400", "nan", "inf", "none", "abc", "=A1", "#N/A", "1,5", " 3 ", "9" * 30,
+             "2.5", "true", "0x10", "1_000", "３", "2026-13-40", "1e16", "-1e6", '"', "\x00", "é"]
+
+
+@functools.cache
+def demo_text() -> dict[str, pd.DataFrame]:
+    folder = replan.sample_path("demo")
+    return {name: pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
+            for name in TABLES if (folder / f"{name}.csv").exists()}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_cell_set_to_anything_is_read_or_named_never_an_internal_error(tmp_path, data):
+    """A law for every input a user can make from a good one: replan reads it or names what is
+    wrong (table, row, column), and a number it reads was written as one."""
+    folder = Path(shutil.copytree(replan.sample_path("demo"), tmp_path / f"case{len(list(tmp_path.iterdir()))}"))
+    values = st.sampled_from(ODD_CELLS) | st.text(max_size=6)
+    changed = {}
+    for _ in range(data.draw(st.integers(1, 3))):
+        name = data.draw(st.sampled_from(sorted(demo_text())))
+        frame = demo_text()[name] if name not in {key[0] for key in changed} else \
+            pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
+        row, column = data.draw(st.integers(0, len(frame) - 1)), data.draw(st.sampled_from(list(frame.columns)))
+        value = data.draw(values)
+        frame = frame.copy()
+        frame.loc[row, column] = value
+        frame.to_csv(folder / f"{name}.csv", index=False)
+        changed[name, row, column] = value
+    try:
+        inst = replan.load(folder)
+    except InputError as error:
+        assert all(p.table in {*TABLES, "settings", "input"} and (p.row is None or p.row >= 1)
+                   for p in error.problems) and str(error)
+        return
+    for (name, _, column), value in changed.items():
+        spec = TABLES[name].column(column)
+        if spec.kind in ("number", "whole") and value.strip():
+            limit = spec.default is NONE and value.strip().lower() in ("none", "inf")
+            assert limit or math.isfinite(float(value)), (name, column, value)
+    assert set(inst.tables) == set(TABLES)

@@ -133,9 +133,9 @@ def _read_csv(file: Path, problems: list[Problem], table: str | None = None) -> 
     text = _decode(file, table, problems)
     if text is None:
         return None
-    lines = text.split("\n")
-    above = next((i for i, line in enumerate(lines) if line.strip(" \t\r,;")), 0)  # blank lines
-    text = "\n".join(lines[above:]) if above else text
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")  # and old Macs' line ends
+    above = next((i for i, line in enumerate(lines) if line.strip(" \t,;")), 0)  # blank lines
+    text = "\n".join(lines[above:])
     header = lines[above]
     sep = next((mark for mark in (";", "\t") if "," not in header and mark in header), ",")
     if sep != ",":

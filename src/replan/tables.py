@@ -38,17 +38,19 @@ class Column:
     strict: bool = False
     help: str = ""
 
-    def expected(self) -> str:
-        """What a valid value looks like, in words a planner reads."""
+    def expected(self, most: float | None = None) -> str:
+        """What a valid value looks like, in words a planner reads (`most`: the largest number
+        any column takes, named once a value is beyond it)."""
         noun = {"text": "a name", "number": "a number", "whole": "a whole number",
                 "bool": "true or false", "date": "an ISO date (2026-01-05)"}[self.kind]
-        if self.low is not None and self.high is not None:
-            return f"{noun} {'>' if self.strict else '≥'} {self.low:g} and ≤ {self.high:g}"
-        if self.low is not None:
-            return f"{noun} {'>' if self.strict else '≥'} {self.low:g}"
-        if self.high is not None:
-            return f"{noun} ≤ {self.high:g}"
-        return noun
+        sign = ">" if self.strict else "≥"
+        bounds = [f"{sign} {self.low:g}"] if self.low is not None else []
+        bounds += [f"≤ {self.high:g}"] if self.high is not None else []
+        if most is not None:
+            size = f"{most:.0e}".replace("e+", "e")
+            bounds.append(f"at most {size}" if self.low is not None and self.low >= 0 else f"within ±{size}")
+        limit = ", or none for no limit" if self.default is NONE else ""
+        return f"{noun} {' and '.join(bounds)}{limit}" if bounds else noun + limit
 
 
 @dataclass(frozen=True)

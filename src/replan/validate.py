@@ -141,8 +141,7 @@ def _parse_column(table: str, column: Column, text: pd.Series, rows: pd.Series,
         bad |= ~blank & values.notna() & (values != np.round(values))
     _report(table, column, text[bad], rows[bad], problems)
     huge = ~bad & (values.abs() > LARGEST)
-    most = f"{column.expected()} and at most 1e{np.log10(LARGEST):.0f}" \
-        + (", or none for no limit" if column.default is NONE else "")
+    most = column.expected(most=LARGEST)
     for row, value in zip(rows[huge], text[huge]):
         problems.append(Problem(table, int(row), column.name, value, most))
     if not callable(column.default) and column.default is not None:
