@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -28,6 +30,23 @@ def main_module_kept():
     main = sys.modules["__main__"]
     yield
     sys.modules["__main__"] = main
+
+
+def cut_demo(folder: Path, weeks: int = 6) -> Path:
+    """The demo written to `folder` and cut to its first weeks: quick to plan, every table present."""
+    folder = Path(shutil.copytree(replan.sample_path("demo"), folder))
+    demand = pd.read_csv(folder / "demand.csv")
+    demand[demand.period <= weeks].to_csv(folder / "demand.csv", index=False)
+    capacity = pd.read_csv(folder / "supplier_capacity.csv")
+    capacity[capacity.period <= weeks].to_csv(folder / "supplier_capacity.csv", index=False)
+    (folder / "settings.toml").write_text(f'horizon = {weeks}\nstart_date = "2026-01-05"\ntime_limit = 30\n')
+    return folder
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    """The demo cut to six weeks, in a folder of its own."""
+    return cut_demo(tmp_path / "in")
 
 
 def instance(settings: dict | None = None, **tables: dict | list) -> replan.Instance:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,24 +12,9 @@ import pytest
 
 import replan
 
-SMALL = {"horizon": 6, "time_limit": 30}
-
-
 def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "replan.cli", *args], capture_output=True, text=True,
                           timeout=300)
-
-
-@pytest.fixture
-def small(tmp_path: Path) -> Path:
-    """The demo cut to six weeks: quick to plan, every table present."""
-    folder = Path(shutil.copytree(replan.sample_path("demo"), tmp_path / "in"))
-    demand = pd.read_csv(folder / "demand.csv")
-    demand[demand.period <= 6].to_csv(folder / "demand.csv", index=False)
-    capacity = pd.read_csv(folder / "supplier_capacity.csv")
-    capacity[capacity.period <= 6].to_csv(folder / "supplier_capacity.csv", index=False)
-    (folder / "settings.toml").write_text('horizon = 6\nstart_date = "2026-01-05"\ntime_limit = 30\n')
-    return folder
 
 
 def test_solve_writes_a_plan_and_exits_0(small, tmp_path):

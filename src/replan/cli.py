@@ -1,4 +1,5 @@
-"""The `replan` command: solve, validate, write sample data. No planning logic of its own.
+"""The `replan` command: solve, forecast, validate, list saved plans, write sample data. No
+planning logic of its own.
 
 Exit codes: 0 plan written, 2 bad input, 3 infeasible (kpis.json and
 exceptions.csv written), 4 solver or internal error. Progress goes to
@@ -16,7 +17,7 @@ from typing import Callable, Optional
 
 import typer
 
-from . import SAMPLES, InputError, load, solve as solve_plan, write_sample
+from . import SAMPLES, InputError, load, solve as solve_plan, store, write_sample
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Optimization-based replenishment planning.")
@@ -48,6 +49,9 @@ def _guarded(command: Callable[..., int]) -> Callable[..., None]:
         except InputError as error:
             _say(str(error))
             code = BAD_INPUT
+        except store.StoreError as error:
+            _say(str(error))
+            code = FAILED
         except KeyboardInterrupt:
             _say("interrupted; nothing written")
             code = FAILED
@@ -69,7 +73,10 @@ def _warn(instance) -> None:
 @_guarded
 def solve(
     input: Path = typer.Argument(..., help="Folder of CSV files or an .xlsx workbook."),
-    out: Path = typer.Option(..., "--out", "-o", help="Plan folder to write."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Plan folder to write."),
+    db: Optional[str] = typer.Option(None, "--db", help="Also save the plan in this plan database: "
+                                     "an SQLAlchemy URL (postgresql://host/plans) or an SQLite file."),
+    name: Optional[str] = typer.Option(None, help="The plan's name in the database; default INPUT."),
     solver: Optional[str] = typer.Option(None, help="highs (default), cbc or scip, for the whole model; "
                                          "its LPs go to HiGHS, fix and optimize's small MIPs to SCIP "
                                          "where installed."),
@@ -83,7 +90,11 @@ def solve(
     cluster: Optional[str] = typer.Option(None, help="A Dask scheduler's address (tcp://host:8786): "
                                                      "the parts run on its workers."),
 ) -> int:
-    """Plan INPUT and write the plan folder OUT."""
+    """Plan INPUT and write the plan folder OUT, or save it to the plan database DB, or both."""
+    if out is None and db is None:
+        _say("say where the plan goes: --out FOLDER, --db DATABASE, or both")
+        return BAD_INPUT
+    database = store.engine(db) if db is not None else None  # a wrong URL fails before the solve
     instance = load(input)
     _warn(instance)
     with contextlib.ExitStack() as stack:
@@ -98,16 +109,21 @@ def solve(
         plan = solve_plan(instance, solver=solver, time_limit=time_limit, mip_gap=gap, progress=_say,
                           formulation=formulation and formulation.value, workers=workers,
                           executor=executor)
-    plan.write(out)
+    where = []
+    if out is not None:
+        plan.write(out)
+        where.append(str(out))
     if excel is not None and plan.orders is not None:
         plan.to_excel(excel)
+    if database is not None:
+        where.append(f"plan {store.save(plan, database, name or str(input))} in {store.shown(database)}")
     k = plan.kpis
     if plan.status in ("optimal", "feasible"):
         gap = "no bound" if k["mip_gap"] is None else f"gap {k['mip_gap']:.2%}"
         _say(f"{plan.status}: total cost {k['objective']:,.2f} ({gap}), "
-             f"fill rate {k['fill_rate']:.1%}, {len(plan.orders)} order lines -> {out}")
+             f"fill rate {k['fill_rate']:.1%}, {len(plan.orders)} order lines -> {' and '.join(where)}")
         return OK
-    _say(f"{plan.status}: see {out / 'exceptions.csv'}")
+    _say(f"{plan.status}: see the exceptions in {' and '.join(where)}")
     for row in plan.exceptions.head(10).itertuples():
         _say(f"  {row.severity}: {row.message}")
     return INFEASIBLE if plan.status == "infeasible" else FAILED
@@ -161,6 +177,27 @@ def validate(input: Path = typer.Argument(..., help="Folder of CSV files or an .
     _warn(instance)
     _say(f"ok: {len(instance['items'])} item-locations, {len(instance['offers'])} offers, "
          f"{len(instance['demand'])} demand rows, horizon {instance.horizon}")
+    return OK
+
+
+@app.command()
+@_guarded
+def plans(
+    db: str = typer.Argument(..., help="The plan database: an SQLAlchemy URL or an SQLite file."),
+    plan_id: Optional[int] = typer.Option(None, "--id", help="Write this saved plan's folder to OUT."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Plan folder to write."),
+) -> int:
+    """List the plans saved in DB, newest first; or write one of them back as a plan folder."""
+    if plan_id is None:
+        listing = store.plans(db)[["plan_id", "name", "saved_at", "status", "objective", "mip_gap",
+                                   "fill_rate", "solver", "start_date"]]
+        typer.echo(listing.to_string(index=False) if len(listing) else "no plans saved yet")
+        return OK
+    if out is None:
+        _say("say where plan's folder goes: --out FOLDER")
+        return BAD_INPUT
+    store.load(plan_id, db).write(out)
+    _say(f"plan {plan_id} -> {out}")
     return OK
 
 
