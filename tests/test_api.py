@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_public_api_is_pinned():
     assert sorted(replan.__all__) == sorted([
         "Forecast", "InputError", "Instance", "Plan", "Problem", "SAMPLES", "Settings", "Status",
-        "available_solvers", "forecast", "from_tables", "load", "sample_path", "solve", "store",
-        "write_sample"])
+        "available_solvers", "batch", "forecast", "from_tables", "load", "sample_path", "solve",
+        "store", "write_sample"])
 
 
 def test_docstring_examples_run():

@@ -25,7 +25,7 @@ from .instance import Instance, Settings
 from .plan import Plan
 from .planner import solve
 from .samples import SAMPLES, sample_path, write_sample
-from . import store
+from . import batch, store
 from .solvers import Status, available as available_solvers
 from .validate import validate
 
@@ -69,5 +69,5 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = ["Forecast", "InputError", "Instance", "Plan", "Problem", "SAMPLES", "Settings", "Status",
-           "available_solvers", "forecast", "from_tables", "load", "sample_path", "solve", "store",
-           "write_sample"]
+           "available_solvers", "batch", "forecast", "from_tables", "load", "sample_path", "solve",
+           "store", "write_sample"]

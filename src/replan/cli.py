@@ -11,13 +11,15 @@ from __future__ import annotations
 import contextlib
 import enum
 import functools
+import importlib.util
 import sys
 from pathlib import Path
 from typing import Callable, Optional
 
 import typer
 
-from . import SAMPLES, InputError, load, solve as solve_plan, store, write_sample
+from . import SAMPLES, InputError, batch, load, solve as solve_plan, store, write_sample
+from .processes import pool
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Optimization-based replenishment planning.")
@@ -72,51 +74,103 @@ def _warn(instance) -> None:
 @app.command()
 @_guarded
 def solve(
-    input: Path = typer.Argument(..., help="Folder of CSV files or an .xlsx workbook."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Plan folder to write."),
+    inputs: list[Path] = typer.Argument(..., metavar="INPUT...", help="Folder of CSV files or an .xlsx "
+                                        "workbook; or several, for a batch of plans."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Plan folder to write (with several "
+                                       "inputs: the folder of their plan folders, each named after "
+                                       "its input)."),
     db: Optional[str] = typer.Option(None, "--db", help="Also save the plan in this plan database: "
                                      "an SQLAlchemy URL (postgresql://host/plans) or an SQLite file."),
     name: Optional[str] = typer.Option(None, help="The plan's name in the database; default INPUT."),
     solver: Optional[str] = typer.Option(None, help="highs (default), cbc or scip, for the whole model; "
                                          "its LPs go to HiGHS, fix and optimize's small MIPs to SCIP "
                                          "where installed."),
-    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds."),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Seconds (for each plan)."),
     gap: Optional[float] = typer.Option(None, "--gap", help="Relative MIP gap, e.g. 0.01."),
-    excel: Optional[Path] = typer.Option(None, help="Also write the plan as this workbook."),
+    excel: Optional[Path] = typer.Option(None, help="Also write the plan as this workbook (with "
+                                         "several inputs: a folder of workbooks)."),
     formulation: Optional[Formulation] = typer.Option(None, help="strong (default) or plain "
                                                       "(the textbook big-M model)."),
     workers: int = typer.Option(1, min=1, help="Processes solving at once: independent parts side "
-                                               "by side, or a large part's fix-and-optimize steps."),
+                                               "by side, or a large part's fix-and-optimize steps; "
+                                               "with several inputs, plans side by side."),
     cluster: Optional[str] = typer.Option(None, help="A Dask scheduler's address (tcp://host:8786): "
-                                                     "the parts run on its workers."),
+                                                     "the parts, or the plans, run on its workers."),
 ) -> int:
     """Plan INPUT and write the plan folder OUT, or save it to the plan database DB, or both."""
     if out is None and db is None:
         _say("say where the plan goes: --out FOLDER, --db DATABASE, or both")
         return BAD_INPUT
+    if len(inputs) > 1 and name is not None:
+        _say("--name names one plan; with several inputs each plan is named after its input")
+        return BAD_INPUT
+    if cluster and importlib.util.find_spec("distributed") is None:
+        _say("--cluster needs Dask: pip install 'replan[scale]'")
+        return FAILED
     database = store.engine(db) if db is not None else None  # a wrong URL fails before the solve
-    instance = load(input)
-    _warn(instance)
+    options = {"solver": solver, "time_limit": time_limit, "mip_gap": gap,
+               "formulation": formulation and formulation.value}
     with contextlib.ExitStack() as stack:
-        executor = None
-        if cluster:
-            try:
-                from distributed import Client
-            except ImportError:
-                _say("--cluster needs Dask: pip install 'replan[scale]'")
-                return FAILED
-            executor = stack.enter_context(Client(cluster)).get_executor()
-        plan = solve_plan(instance, solver=solver, time_limit=time_limit, mip_gap=gap, progress=_say,
-                          formulation=formulation and formulation.value, workers=workers,
-                          executor=executor)
+        executor = _cluster(stack, cluster)
+        if len(inputs) == 1:
+            instance = load(inputs[0])
+            _warn(instance)
+            plan = solve_plan(instance, **options, progress=_say, workers=workers, executor=executor)
+            return _keep(plan, out, excel, database, name or str(inputs[0]))
+        if executor is None and workers > 1:
+            executor = stack.enter_context(pool(workers))
+        return _solve_many(inputs, out, excel, database, executor, options)
+
+
+def _cluster(stack: contextlib.ExitStack, address: str | None):
+    """An executor on the Dask cluster at `address` (None without one), closed with `stack`."""
+    if not address:
+        return None
+    from distributed import Client
+
+    return stack.enter_context(Client(address)).get_executor()
+
+
+def _solve_many(inputs: list[Path], out: Path | None, excel: Path | None, database, executor,
+                options: dict) -> int:
+    """Each input planned on its own, a line each as it is done; the exit code is the worst."""
+    named = {path: str(path) for path in inputs}
+    try:
+        folders = batch.folders(inputs, out) if out is not None else dict.fromkeys(inputs)
+        workbooks = batch.folders(inputs, excel) if excel is not None else dict.fromkeys(inputs)
+    except ValueError as error:
+        _say(f"{error}; give each input a name of its own")
+        return BAD_INPUT
+    codes = [OK]
+    for path, instance, result in batch.solve_each(inputs, executor, **options):
+        _say(f"{path}:")
+        if instance is not None:
+            _warn(instance)
+        if isinstance(result, InputError):
+            _say(str(result))
+            codes.append(BAD_INPUT)
+        elif isinstance(result, Exception):
+            _say(f"error ({type(result).__name__}: {result}); nothing written")
+            codes.append(FAILED)
+        else:
+            workbook = workbooks[path] and workbooks[path].with_suffix(".xlsx")
+            codes.append(_keep(result, folders[path], workbook, database, named[path]))
+    done = sum(code == OK for code in codes[1:])
+    _say(f"{done} of {len(inputs)} plans written")
+    return max(codes)
+
+
+def _keep(plan, out: Path | None, excel: Path | None, database, name: str) -> int:
+    """Write `plan` where it goes, say how it went, and return the exit code it calls for."""
     where = []
     if out is not None:
         plan.write(out)
         where.append(str(out))
     if excel is not None and plan.orders is not None:
+        excel.parent.mkdir(parents=True, exist_ok=True)
         plan.to_excel(excel)
     if database is not None:
-        where.append(f"plan {store.save(plan, database, name or str(input))} in {store.shown(database)}")
+        where.append(f"plan {store.save(plan, database, name)} in {store.shown(database)}")
     k = plan.kpis
     if plan.status in ("optimal", "feasible"):
         gap = "no bound" if k["mip_gap"] is None else f"gap {k['mip_gap']:.2%}"
