@@ -155,6 +155,20 @@ def test_downloads_give_a_workbook_csv_files_and_the_promise_list(started):
     assert {"kpis", "orders", "inventory", "fulfillment", "exceptions"} <= set(book.sheetnames)
 
 
+def test_a_plan_is_kept_in_the_plan_database_the_server_names(monkeypatch, tmp_path):
+    monkeypatch.setenv("REPLAN_DB", str(tmp_path / "plans.db"))
+    at = _page(_app(), "Download")
+    assert not (tmp_path / "plans.db").exists()  # showing the page creates nothing
+    at.button(key="save_plan").click().run()
+    assert not at.exception and [s.value for s in at.success] == ["Saved as plan 1."]
+    saved = replan.store.plans(tmp_path / "plans.db")
+    assert saved["name"].tolist() == ["demo"] and at.dataframe[-1].value["plan_id"].tolist() == [1]
+    assert replan.store.load(1, tmp_path / "plans.db").kpis == at.session_state["scenarios"]["demo"].plan.kpis
+    monkeypatch.setenv("REPLAN_DB", str(tmp_path / "no" / "such" / "plans.db"))
+    at.button(key="save_plan").click().run()
+    assert not at.exception and "cannot open the plan database" in at.error[0].value
+
+
 def test_sessions_do_not_see_each_others_data():
     one, two = _page(_app(), "Inputs"), _page(_app(), "Inputs")
     one.session_state["edit:demo:demand:1"] = {"edited_rows": {0: {"quantity": 999}}, "added_rows": [],

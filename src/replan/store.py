@@ -83,10 +83,9 @@ def engine(url: str | Path | sa.Engine = DEFAULT_URL) -> sa.Engine:
     if isinstance(url, sa.Engine):
         return url
     url = str(url) if "://" in str(url) else f"sqlite:///{url}"
-    said = url
+    said = shown_url(url)
     try:
         parsed = sa.make_url(url)
-        said = parsed.render_as_string(hide_password=True)
         made = sa.create_engine(parsed, connect_args={"timeout": 60} if parsed.drivername.startswith("sqlite")
                                 else {})
         SCHEMA.create_all(made)
@@ -181,6 +180,15 @@ def _read(connection: sa.Connection, name: str, plan_id: int) -> pd.DataFrame:
 def shown(db: sa.Engine) -> str:
     """The database's URL without its password, for messages."""
     return db.url.render_as_string(hide_password=True)
+
+
+def shown_url(url: str | Path) -> str:
+    """`url` (or the SQLite file a path names) without its password, for messages."""
+    url = str(url) if "://" in str(url) else f"sqlite:///{url}"
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return url
 
 
 def _frame(connection: sa.Connection, query: sa.Select) -> pd.DataFrame:

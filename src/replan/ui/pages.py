@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from io import BytesIO
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Callable
 import pandas as pd
 import streamlit as st
 
-from .. import available_solvers, scenarios as whatif, solve
+from .. import available_solvers, scenarios as whatif, solve, store
 from ..errors import InputError, Problem
 from ..io import write_template
 from ..plan import Plan, escape
@@ -315,6 +316,33 @@ def download_page(scenario: Scenario) -> None:
     if plan.fulfillment is not None:
         st.download_button("Customer communication list (.csv)", _escaped_csv(plan.promises()),
                            f"{stem}-promises.csv", key="promises")
+    database_section(plan, scenario.name)
+
+
+def database_section(plan: Plan, name: str) -> None:
+    """Keep the plan in the plan database that the server names (`REPLAN_DB`: an SQLAlchemy URL
+    or an SQLite file; default replan.db where the app runs), and list what it holds. The
+    database is opened only when the planner asks: showing the page creates no file."""
+    url = os.environ.get("REPLAN_DB", store.DEFAULT_URL)
+    st.subheader("Plan database")
+    st.caption(f"{store.shown_url(url)} (set by the server's REPLAN_DB)")
+    save, show = st.columns(2)
+    try:
+        if save.button("Save this plan", key="save_plan"):
+            plan_id = store.save(plan, _database(url), name=name)
+            st.session_state.saved_plan = f"Saved as plan {plan_id}."
+        if show.button("Show saved plans", key="show_plans") or "saved_plan" in st.session_state:
+            if "saved_plan" in st.session_state:
+                st.success(st.session_state.saved_plan)
+            st.dataframe(store.plans(_database(url)).head(50), hide_index=True, width="stretch")
+    except store.StoreError as error:
+        st.error(str(error))
+
+
+@st.cache_resource
+def _database(url: str):
+    """One engine (and its connection pool) per database, shared by sessions."""
+    return store.engine(url)
 
 
 def _escaped_csv(frame: pd.DataFrame) -> bytes:
