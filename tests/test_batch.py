@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,15 @@ def test_a_batch_names_no_plan_by_hand(inputs, tmp_path):
     assert done.returncode == 2 and "each plan is named after its input" in done.stderr
     done = run("solve", str(inputs[0]), str(tmp_path / "x" / "three"), "--out", str(tmp_path / "p"))
     assert done.returncode == 2 and "both write the plan folder" in done.stderr
+
+
+def test_a_batch_runs_on_a_dask_cluster(inputs, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
+        done = run("solve", str(inputs[0]), str(inputs[2]), "--out", str(tmp_path / "plans"),
+                   "--cluster", cluster.scheduler_address, "--gap", "1e-6")
+        ran = cluster.scheduler.transition_counter  # tasks the cluster's scheduler moved along
+    assert done.returncode == 0, done.stderr
+    alone = replan.solve(replan.load(inputs[2]), mip_gap=1e-6)
+    kpis = json.loads((tmp_path / "plans" / "four" / "kpis.json").read_text())
+    assert kpis["objective"] == pytest.approx(alone.objective, rel=1e-6) and ran >= 2
