@@ -20,6 +20,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from replan import store
 from replan.tables import TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,7 +37,13 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
-def server():
+def plan_db(tmp_path_factory) -> Path:
+    """The plan database the server names (REPLAN_DB)."""
+    return tmp_path_factory.mktemp("db") / "plans.db"
+
+
+@pytest.fixture(scope="module")
+def server(plan_db):
     """The app served on a free local port, until the module's tests are done."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -45,7 +52,8 @@ def server():
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true",
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "REPLAN_DB": str(plan_db)})
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -149,7 +157,7 @@ def _edit_first_row(page, grid, column: int, value: float, holds: float) -> None
     pytest.fail(f"no cell editor on the first row's column {column} holding {holds:g}; opened on: {seen}")
 
 
-def test_edit_a_cell_solve_and_download_the_workbook(page, tmp_path):
+def test_edit_a_cell_solve_download_the_workbook_and_save_the_plan(page, tmp_path, plan_db):
     cost = _number(_metric(page, "Total cost"))
     time.sleep(2)  # let the grids paint
     shot = tmp_path / "plan.png"
@@ -186,6 +194,11 @@ def test_edit_a_cell_solve_and_download_the_workbook(page, tmp_path):
     assert header[:3] == ["supplier", "item", "location"] and book["orders"].max_row > 1
     kpis = {row[0].value: row[1].value for row in book["kpis"].iter_rows(min_row=2)}
     assert float(kpis["objective"]) > cost
+
+    page.get_by_role("button", name="Save this plan").click()
+    page.get_by_text(re.compile(r"^Saved as plan \d+\.$")).wait_for()
+    saved = store.plans(plan_db)
+    assert saved["name"].iloc[0] == "demo" and saved["objective"].iloc[0] == pytest.approx(float(kpis["objective"]))
 
 
 def test_a_bad_upload_is_named_beside_its_table_and_loses_nothing(page, tmp_path):

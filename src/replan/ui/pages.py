@@ -326,7 +326,7 @@ def database_section(plan: Plan, name: str) -> None:
     url = os.environ.get("REPLAN_DB", store.DEFAULT_URL)
     st.subheader("Plan database")
     st.caption(f"{store.shown_url(url)} (set by the server's REPLAN_DB)")
-    save, show = st.columns(2)
+    save, show, _ = st.columns([1, 1, 3])
     try:
         if save.button("Save this plan", key="save_plan"):
             plan_id = store.save(plan, _database(url), name=name)
@@ -334,7 +334,11 @@ def database_section(plan: Plan, name: str) -> None:
         if show.button("Show saved plans", key="show_plans") or "saved_plan" in st.session_state:
             if "saved_plan" in st.session_state:
                 st.success(st.session_state.saved_plan)
-            st.dataframe(store.plans(_database(url)).head(50), hide_index=True, width="stretch")
+            money = st.column_config.NumberColumn(format="localized")
+            share = st.column_config.NumberColumn(format="percent")
+            st.dataframe(store.plans(_database(url)).head(50), hide_index=True, width="stretch",
+                         column_config={"objective": money, "bound": money, "mip_gap": share,
+                                        "fill_rate": share})
     except store.StoreError as error:
         st.error(str(error))
 
