@@ -43,7 +43,7 @@ def test_plan_folder_and_workbook(tmp_path):
     assert plan.status == "optimal" and audit(tiny(), plan) == []
     folder = plan.write(tmp_path / "plan")
     assert json.loads((folder / "kpis.json").read_text())["status"] == "optimal"
-    book = openpyxl.load_workbook(plan.to_excel(tmp_path / "plan.xlsx"))
+    book = openpyxl.load_workbook(plan.to_excel(tmp_path / "books" / "plan.xlsx"))  # folder made
     assert set(book.sheetnames) == {"kpis", "orders", "inventory", "fulfillment", "transfers", "exceptions"}
     orders = book["orders"]
     header = [c.value for c in orders[1]]

@@ -167,7 +167,6 @@ def _keep(plan, out: Path | None, excel: Path | None, database, name: str) -> in
         plan.write(out)
         where.append(str(out))
     if excel is not None and plan.orders is not None:
-        excel.parent.mkdir(parents=True, exist_ok=True)
         plan.to_excel(excel)
     if database is not None:
         where.append(f"plan {store.save(plan, database, name)} in {store.shown(database)}")

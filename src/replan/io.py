@@ -12,6 +12,7 @@ import csv
 import io
 import itertools
 import json
+import os
 import re
 import shutil
 import tomllib
@@ -415,6 +416,21 @@ def atomic_folder(folder: str | Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def atomic_write(path: str | Path, data: bytes) -> Path:
+    """Write a file all at once or not at all: `data` goes to a hidden sibling first, which then
+    replaces `path` by a rename; on any failure an earlier file at `path` is left as it was."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        staging.write_bytes(data)
+        os.replace(staging, path)
+    except BaseException:
+        staging.unlink(missing_ok=True)
+        raise
+    return path
 
 
 def write_tables(folder: Path, tables: Mapping[str, pd.DataFrame],

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import uuid
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from .io import atomic_folder, write_tables
+from .io import atomic_folder, atomic_write, write_tables
 
 TABLES = ("orders", "inventory", "fulfillment", "transfers", "exceptions")
 FORMULA_START = ("=", "+", "-", "@")
@@ -67,16 +65,7 @@ class Plan:
     def to_excel(self, path: str | Path) -> Path:
         """One workbook, a sheet per table plus `kpis`; text cells are escaped against formulas.
         Written whole or not at all: a failure leaves an earlier workbook at `path` as it was."""
-        path = Path(path)
-        data = self.excel_bytes()
-        staging = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-        try:
-            staging.write_bytes(data)
-            os.replace(staging, path)
-        except BaseException:
-            staging.unlink(missing_ok=True)
-            raise
-        return path
+        return atomic_write(path, self.excel_bytes())
 
     def excel_bytes(self) -> bytes:
         """The workbook of `to_excel`, as bytes (for a download button)."""
