@@ -158,6 +158,9 @@ def test_damaged_workbook(tmp_path):
     path = tmp_path / "input.xlsx"
     path.write_bytes(b"this is not a zip archive")
     assert "workbook that opens" in problems(path)[0].expected
+    # Excel saves a workbook locked with a password, and an .xls, as a compound file
+    path.write_bytes(bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504))
+    assert "locked with a password, or an .xls workbook" in problems(path)[0].expected
 
 
 def test_unreadable_file_is_one_problem_not_also_a_missing_table(demo):

@@ -231,8 +231,7 @@ def _read_workbook(path: Path) -> RawInput:
     try:
         sheets = _sheets(path)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raw.problems.append(Problem(INPUT, None, None, path.name,
-                                    f"an .xlsx workbook that opens ({_first_line(error)})"))
+        raw.problems.append(Problem(INPUT, None, None, path.name, _unopened(path, error)))
         return raw
     read: dict[str, str] = {}
     for sheet, frame in sheets.items():
@@ -251,6 +250,21 @@ def _read_workbook(path: Path) -> RawInput:
                                         f"a sheet named one of {', '.join(TABLES)} (sheet ignored)",
                                         "warning"))
     return raw
+
+
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+"""How a compound file starts: an Excel 97-2003 .xls, or an .xlsx encrypted with a password."""
+
+
+def _unopened(path: Path, error: Exception) -> str:
+    """What a workbook that does not open should have been, and why this one is not."""
+    try:
+        ole = path.read_bytes()[:8] == OLE
+    except OSError:
+        ole = False
+    why = ("it is locked with a password, or an .xls workbook: save it from the spreadsheet as "
+           "an .xlsx workbook without a password") if ole else _first_line(error)
+    return f"an .xlsx workbook that opens ({why})"
 
 
 def _sheets(path: Path) -> dict[str, pd.DataFrame]:
@@ -326,8 +340,7 @@ def _read_sheet(path: Path, name: str, problems: list[Problem]) -> pd.DataFrame 
     try:
         sheets = _sheets(path)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
-        problems.append(Problem(name, None, None, path.name,
-                                f"an .xlsx workbook that opens ({_first_line(error)})"))
+        problems.append(Problem(name, None, None, path.name, _unopened(path, error)))
         return None
     named = {str(sheet).strip().lower(): frame for sheet, frame in sheets.items()}
     if name in named:
