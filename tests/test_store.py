@@ -12,9 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
 
 import replan
 from conftest import cut_demo
+from test_properties import instances
 from replan import store
 
 
@@ -145,3 +147,21 @@ def test_the_command_line_fails_fast_on_a_database_it_cannot_open(small, tmp_pat
     assert "Traceback" not in done.stderr
     done = run("solve", str(small))
     assert done.returncode == 2 and "--out FOLDER, --db DATABASE" in done.stderr
+
+
+@pytest.fixture(scope="module")
+def memory() -> sa.Engine:
+    """One in-memory database for every example of a property."""
+    db = sa.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
+    store.SCHEMA.create_all(db)
+    return db
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(inst=instances())
+def test_any_plan_reads_back_from_the_database_as_its_files_read(inst, memory):
+    plan = replan.solve(inst, mip_gap=1e-6)
+    again = store.load(store.save(plan, memory), memory)
+    assert again.kpis == plan.kpis and set(again.tables()) == set(plan.tables())
+    for name, table in plan.tables().items():
+        assert again.tables()[name].to_csv(index=False) == table.to_csv(index=False), name
