@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 import math
 import shutil
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -555,3 +557,57 @@ def test_any_cell_set_to_anything_is_read_or_named_never_an_internal_error(tmp_p
             limit = spec.default is NONE and value.strip().lower() in ("none", "inf")
             assert limit or math.isfinite(float(value)), (name, column, value)
     assert set(inst.tables) == set(TABLES)
+
+
+@functools.cache
+def demo_workbook() -> bytes:
+    """The demo as a workbook, numbers stored as numbers, as a spreadsheet program saves them."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in demo_text().items():
+            numbers = [c.name for c in TABLES[name].columns if c.kind in ("number", "whole")]
+            typed = frame.copy()
+            for column in set(numbers) & set(frame.columns):
+                typed[column] = pd.to_numeric(frame[column]).astype(object).where(frame[column] != "", None)
+            typed.to_excel(writer, sheet_name=name, index=False)
+        pd.DataFrame({"key": ["horizon", "start_date"], "value": [26, dt.datetime(2026, 1, 5)]}).to_excel(
+            writer, sheet_name="settings", index=False)
+    return buffer.getvalue()
+
+
+CELL_VALUES = (st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.floats(-1e20, 1e20)
+               | st.dates() | st.datetimes() | st.times()
+               | st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=6)  # what a cell holds
+               | st.sampled_from(["#N/A", "#DIV/0!", "=A1*2", "1,5", " 3 ", "none"]))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_workbook_cell_set_to_anything_is_read_or_named_never_an_internal_error(tmp_path, data):
+    """The law above for a workbook, whose cells hold numbers, dates, times, true/false and
+    errors as well as text."""
+    book = openpyxl.load_workbook(io.BytesIO(demo_workbook()))
+    changed = {}
+    for _ in range(data.draw(st.integers(1, 3))):
+        sheet = book[data.draw(st.sampled_from(book.sheetnames))]
+        row, column = data.draw(st.integers(2, sheet.max_row)), data.draw(st.integers(1, sheet.max_column))
+        value = data.draw(CELL_VALUES)
+        cell = sheet.cell(row, column)
+        cell.value = value
+        if isinstance(value, str) and value.startswith("#"):
+            cell.data_type = "e"
+        changed[sheet.title, row, sheet.cell(1, column).value] = value
+    path = tmp_path / f"case{len(list(tmp_path.iterdir()))}.xlsx"
+    book.save(path)
+    try:
+        replan.load(path)
+    except InputError as error:
+        assert all(p.table in {*TABLES, "settings", "input"} and (p.row is None or p.row >= 1)
+                   for p in error.problems) and str(error)
+        return
+    for (name, _, column), value in changed.items():
+        if name in TABLES and TABLES[name].column(column).kind in ("number", "whole") and value is not None:
+            text = str(value).strip()
+            limit = TABLES[name].column(column).default is NONE and text.lower() == "none"
+            assert not isinstance(value, (bool, dt.date, dt.time)), (name, column, value)
+            assert limit or text == "" or math.isfinite(float(text)), (name, column, value)
