@@ -72,13 +72,13 @@ def test_a_save_that_fails_half_way_saves_nothing(plan, tmp_path):
     db = tmp_path / "plans.db"
     store.save(plan, db)
     with sqlite3.connect(db) as connection:  # the database itself refuses, after orders went in
-        connection.execute("CREATE TRIGGER full BEFORE INSERT ON fulfillment "
+        connection.execute("CREATE TRIGGER full BEFORE INSERT ON plan_fulfillment "
                            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
     with pytest.raises(store.StoreError, match="disk is full; nothing saved"):
         store.save(plan, db)
     with sqlite3.connect(db) as connection:
         counts = [connection.execute(f"SELECT COUNT(DISTINCT plan_id) FROM {t}").fetchone()[0]
-                  for t in ("plans", "orders", "inventory")]
+                  for t in ("plans", "plan_orders", "plan_inventory")]
     assert counts == [1, 1, 1]
 
 
@@ -106,9 +106,15 @@ def test_a_database_that_cannot_be_opened_is_named_without_its_password(tmp_path
         store.load(7, tmp_path / "empty.db")
 
 
-def test_a_database_whose_tables_are_not_a_plans_is_named(plan, tmp_path):
-    with sqlite3.connect(tmp_path / "other.db") as connection:
+def test_a_shared_database_keeps_its_own_tables_and_one_named_like_ours_is_said(plan, tmp_path):
+    shared = tmp_path / "erp.db"
+    with sqlite3.connect(shared) as connection:
         connection.execute("CREATE TABLE orders (order_no INTEGER, customer TEXT)")
+        connection.execute("INSERT INTO orders VALUES (1, 'ACME')")
+    assert len(store.load(store.save(plan, shared), shared).orders) == len(plan.orders)
+    with sqlite3.connect(shared) as connection:
+        assert connection.execute("SELECT * FROM orders").fetchall() == [(1, "ACME")]
+    with sqlite3.connect(tmp_path / "other.db") as connection:
         connection.execute("CREATE TABLE plans (plan_id INTEGER PRIMARY KEY, title TEXT)")
     with pytest.raises(store.StoreError, match="cannot save the plan to .*nothing saved"):
         store.save(plan, tmp_path / "other.db")

@@ -2,9 +2,10 @@
 default and any SQLAlchemy URL otherwise, for batch jobs that keep every week's plan.
 
 A plan is saved in one transaction: a reader sees all of it or none of it, and a save that
-fails (a full disk, a lost connection) leaves the database as it was. Each table holds the
-contract's columns, a `plan_id` and a `line` (the row's place in the plan, so that a plan
-reads back in its own order).
+fails (a full disk, a lost connection) leaves the database as it was. Table `plans` holds a
+row a plan; `plan_orders`, `plan_inventory`, ... (named apart from a shared database's own
+`orders`) hold the contract's columns, a `plan_id` and a `line` (the row's place in the plan,
+so that a plan reads back in its own order).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def _schema() -> sa.MetaData:
                          ("status", "solver", "input_digest") else sa.Float) for key in SUMMARY),
              sa.Column("kpis", sa.Text, nullable=False))
     for name, columns in COLUMNS.items():
-        sa.Table(name, meta,
+        sa.Table(f"plan_{name}", meta,
                  sa.Column("plan_id", sa.Integer, sa.ForeignKey("plans.plan_id"), primary_key=True),
                  sa.Column("line", sa.Integer, primary_key=True),
                  *(sa.Column(column, _kind(column)) for column in columns))
@@ -108,7 +109,7 @@ def save(plan: Plan, url: str | Path | sa.Engine = DEFAULT_URL, name: str = "pla
             for table, frame in plan.tables().items():
                 rows = _rows(frame, COLUMNS[table], plan_id)
                 if rows:
-                    connection.execute(SCHEMA.tables[table].insert(), rows)
+                    connection.execute(SCHEMA.tables[f"plan_{table}"].insert(), rows)
     except sa.exc.SQLAlchemyError as error:
         raise StoreError(f"cannot save the plan to {shown(db)}: {_reason(error)}; nothing saved") from error
     return int(plan_id)
@@ -159,7 +160,7 @@ def _reading(db: sa.Engine) -> Iterator[sa.Connection]:
 
 
 def _read(connection: sa.Connection, name: str, plan_id: int) -> pd.DataFrame:
-    table = SCHEMA.tables[name]
+    table = SCHEMA.tables[f"plan_{name}"]
     query = sa.select(*(table.c[c] for c in COLUMNS[name])).where(table.c.plan_id == plan_id) \
         .order_by(table.c.line)
     frame = _frame(connection, query)
