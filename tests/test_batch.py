@@ -95,3 +95,22 @@ def test_a_batch_runs_on_a_dask_cluster(inputs, tmp_path):
     alone = replan.solve(replan.load(inputs[2]), mip_gap=1e-6)
     kpis = json.loads((tmp_path / "plans" / "four" / "kpis.json").read_text())
     assert kpis["objective"] == pytest.approx(alone.objective, rel=1e-6) and ran >= 2
+
+
+def test_a_plan_that_cannot_be_kept_stops_no_other(inputs, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from replan import cli
+    write = replan.Plan.write
+
+    def full_disk(plan, folder):
+        if Path(folder).name == "three":
+            raise OSError(28, "No space left on device")
+        return write(plan, folder)
+
+    monkeypatch.setattr(replan.Plan, "write", full_disk)
+    done = CliRunner().invoke(cli.app, ["solve", str(inputs[0]), str(inputs[2]), "--out",
+                                        str(tmp_path / "plans"), "--gap", "0.05"])
+    assert done.exit_code == 4 and "No space left on device" in done.output
+    assert "1 of 2 plans written" in done.output
+    assert [p.name for p in (tmp_path / "plans").iterdir()] == ["four"]

@@ -134,7 +134,6 @@ def _cluster(stack: contextlib.ExitStack, address: str | None):
 def _solve_many(inputs: list[Path], out: Path | None, excel: Path | None, database, executor,
                 options: dict) -> int:
     """Each input planned on its own, a line each as it is done; the exit code is the worst."""
-    named = {path: str(path) for path in inputs}
     try:
         folders = batch.folders(inputs, out) if out is not None else dict.fromkeys(inputs)
         workbooks = batch.folders(inputs, excel) if excel is not None else dict.fromkeys(inputs)
@@ -154,7 +153,11 @@ def _solve_many(inputs: list[Path], out: Path | None, excel: Path | None, databa
             codes.append(FAILED)
         else:
             workbook = workbooks[path] and workbooks[path].with_suffix(".xlsx")
-            codes.append(_keep(result, folders[path], workbook, database, named[path]))
+            try:
+                codes.append(_keep(result, folders[path], workbook, database, str(path)))
+            except (store.StoreError, OSError) as error:  # a full disk: the other plans may still fit
+                _say(f"cannot keep the plan ({error})")
+                codes.append(FAILED)
     done = sum(code == OK for code in codes[1:])
     _say(f"{done} of {len(inputs)} plans written")
     return max(codes)
