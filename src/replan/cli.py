@@ -74,7 +74,7 @@ def _warn(instance) -> None:
 @app.command()
 @_guarded
 def solve(
-    inputs: list[Path] = typer.Argument(..., metavar="INPUT...", help="Folder of CSV files or an .xlsx "
+    inputs: list[Path] = typer.Argument(..., metavar="INPUT", help="Folder of CSV files or an .xlsx "
                                         "workbook; or several, for a batch of plans."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Plan folder to write (with several "
                                        "inputs: the folder of their plan folders, each named after "
@@ -250,7 +250,7 @@ def plans(
         typer.echo(listing.to_string(index=False) if len(listing) else "no plans saved yet")
         return OK
     if out is None:
-        _say("say where plan's folder goes: --out FOLDER")
+        _say("say where the plan's folder goes: --out FOLDER")
         return BAD_INPUT
     store.load(plan_id, db).write(out)
     _say(f"plan {plan_id} -> {out}")
