@@ -160,7 +160,7 @@ def test_a_plan_is_kept_in_the_plan_database_the_server_names(monkeypatch, tmp_p
     at = _page(_app(), "Download")
     assert not (tmp_path / "plans.db").exists()  # showing the page creates nothing
     at.button(key="save_plan").click().run()
-    assert not at.exception and [s.value for s in at.success] == ["Saved as plan 1."]
+    assert not at.exception and [s.value for s in at.success] == ["Saved demo as plan 1."]
     saved = replan.store.plans(tmp_path / "plans.db")
     assert saved["name"].tolist() == ["demo"] and at.dataframe[-1].value["plan_id"].tolist() == [1]
     assert replan.store.load(1, tmp_path / "plans.db").kpis == at.session_state["scenarios"]["demo"].plan.kpis

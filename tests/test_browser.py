@@ -196,7 +196,7 @@ def test_edit_a_cell_solve_download_the_workbook_and_save_the_plan(page, tmp_pat
     assert float(kpis["objective"]) > cost
 
     page.get_by_role("button", name="Save this plan").click()
-    page.get_by_text(re.compile(r"^Saved as plan \d+\.$")).wait_for()
+    page.get_by_text(re.compile(r"^Saved demo as plan \d+\.$")).wait_for()
     saved = store.plans(plan_db)
     assert saved["name"].iloc[0] == "demo" and saved["objective"].iloc[0] == pytest.approx(float(kpis["objective"]))
 

@@ -330,7 +330,7 @@ def database_section(plan: Plan, name: str) -> None:
     try:
         if save.button("Save this plan", key="save_plan"):
             plan_id = store.save(plan, _database(url), name=name)
-            st.session_state.saved_plan = f"Saved as plan {plan_id}."
+            st.session_state.saved_plan = f"Saved {name} as plan {plan_id}."
         if show.button("Show saved plans", key="show_plans") or "saved_plan" in st.session_state:
             if "saved_plan" in st.session_state:
                 st.success(st.session_state.saved_plan)
