@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -30,6 +31,12 @@ def main_module_kept():
     main = sys.modules["__main__"]
     yield
     sys.modules["__main__"] = main
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    """The `replan` command run as a user runs it, in a process of its own."""
+    return subprocess.run([sys.executable, "-m", "replan.cli", *args], capture_output=True, text=True,
+                          timeout=300)
 
 
 def cut_demo(folder: Path, weeks: int = 6) -> Path:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import replan
 from audit import audit
-from conftest import cut_demo
+from conftest import cut_demo, run
 from replan import batch, processes, store
 
 
@@ -51,11 +49,6 @@ def test_each_plan_folder_is_named_after_its_input(tmp_path):
     assert list(named.values()) == [tmp_path / "north", tmp_path / "south", tmp_path / "east"]
     with pytest.raises(ValueError, match="both write the plan folder"):
         batch.folders(["a/week49.xlsx", "b/week49"], tmp_path)
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "replan.cli", *args], capture_output=True, text=True,
-                          timeout=300)
 
 
 def test_the_command_line_plans_a_batch_and_exits_with_the_worst_code(inputs, tmp_path):

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import replan
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "replan.cli", *args], capture_output=True, text=True,
-                          timeout=300)
+from conftest import run
 
 
 def test_solve_writes_a_plan_and_exits_0(small, tmp_path):

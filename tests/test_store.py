@@ -5,8 +5,6 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +13,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 
 import replan
-from conftest import cut_demo
+from conftest import cut_demo, run
 from test_properties import instances
 from replan import store
 
@@ -126,11 +124,6 @@ def test_any_sqlalchemy_engine_will_do(plan):
     memory = sa.create_engine("sqlite://", poolclass=sa.pool.StaticPool)
     store.SCHEMA.create_all(memory)
     assert store.load(store.save(plan, memory), memory).kpis == plan.kpis
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "replan.cli", *args], capture_output=True, text=True,
-                          timeout=300)
 
 
 def test_the_command_line_saves_lists_and_writes_back_plans(small, tmp_path):

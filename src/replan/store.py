@@ -83,8 +83,7 @@ def engine(url: str | Path | sa.Engine = DEFAULT_URL) -> sa.Engine:
     batch jobs saving at once take turns instead of failing. An Engine is taken as it is."""
     if isinstance(url, sa.Engine):
         return url
-    url = str(url) if "://" in str(url) else f"sqlite:///{url}"
-    said = shown_url(url)
+    url, said = _as_url(url), shown_url(url)
     try:
         parsed = sa.make_url(url)
         made = sa.create_engine(parsed, connect_args={"timeout": 60} if parsed.drivername.startswith("sqlite")
@@ -181,9 +180,14 @@ def shown(db: sa.Engine) -> str:
     return db.url.render_as_string(hide_password=True)
 
 
+def _as_url(url: str | Path) -> str:
+    """`url` as given, or the SQLite URL of the file a path names."""
+    return str(url) if "://" in str(url) else f"sqlite:///{url}"
+
+
 def shown_url(url: str | Path) -> str:
     """`url` (or the SQLite file a path names) without its password, for messages."""
-    url = str(url) if "://" in str(url) else f"sqlite:///{url}"
+    url = _as_url(url)
     try:
         return sa.make_url(url).render_as_string(hide_password=True)
     except sa.exc.ArgumentError:
